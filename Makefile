@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# edu_tcp top-level Makefile.
+#   make                 build module/edu_tcp.ko for the newest Debian 6.1 kernel
+#   make KVER=<version>  build for another installed kernel
+#   make check           every test, in guests of both kernels
+#   make demo            the life of one connection, drawn as a ladder
+
+KVER ?= $(shell scripts/kver 6.1 2>/dev/null)
+KDIR ?= /lib/modules/$(KVER)/build
+
+.PHONY: all module deps clean
+
+all: module
+
+deps:
+	@scripts/deps
+
+module: deps
+	@test -n "$(KVER)" || { echo "no Debian 6.1 kernel found; run scripts/deps" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+clean:
+	@if [ -n "$(KVER)" ] && [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	rm -rf build
+
+# ---- tests, static checks and guests (scripts/check and friends) ----
+#   make selftests       selftests/*.c -> build/selftests/, tools/*.c -> build/tools/
+#   make sparse          sparse + gcc W=1 on a fresh build; fails on any finding
+#   make lint            checkpatch --strict (ERROR/WARNING fail) + bash -n
+#   make vm              interactive shell in a guest of $(KVER)
+#   make bench           scripts/bench in a guest, if someone has written it
+
+.PHONY: check selftests sparse lint vm demo bench
+
+KSFT_HDR := build/kselftest/kselftest_harness.h
+UAPI_HDRS := $(wildcard include/uapi/linux/*.h)
+SELFTEST_CFLAGS ?= -Wall -Wextra -O2 -g -I include/uapi -I selftests -isystem build/kselftest
+SELFTEST_LDLIBS ?= -pthread -lm
+TOOLS_CFLAGS ?= -Wall -Wextra -O2 -g -I include/uapi -I tools
+TOOLS_LDLIBS ?= -pthread -lm
+SELFTEST_BINS := $(patsubst selftests/%.c,build/selftests/%,$(wildcard selftests/*.c))
+TOOL_BINS := $(patsubst tools/%.c,build/tools/%,$(wildcard tools/*.c))
+# Who runs a guest wants the module built for that guest's kernel.
+VM_RUN := scripts/vm-run -k $(KVER)
+
+check:
+	@scripts/check
+
+selftests: $(SELFTEST_BINS) $(TOOL_BINS)
+
+$(KSFT_HDR):
+	@scripts/kselftest-headers
+
+build/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(UAPI_HDRS) | $(KSFT_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $< $(SELFTEST_LDLIBS)
+
+build/tools/%: tools/%.c $(wildcard tools/*.h) $(UAPI_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOLS_CFLAGS) -o $@ $< $(TOOLS_LDLIBS)
+
+sparse: deps
+	@scripts/sparse $(KVER)
+
+lint: deps
+	@scripts/lint
+
+vm: module selftests
+	@EDU_KO=module/edu_tcp.ko $(VM_RUN) --timeout 86400
+
+demo: module selftests
+	@test -x scripts/demo || { echo "make demo: scripts/demo is not written yet" >&2; exit 1; }
+	@EDU_KO=module/edu_tcp.ko $(VM_RUN) -- scripts/demo
+
+bench: module selftests
+	@test -x scripts/bench || { echo "make bench: scripts/bench is not written yet" >&2; exit 1; }
+	@EDU_KO=module/edu_tcp.ko $(VM_RUN) --timeout 1800 -- scripts/bench

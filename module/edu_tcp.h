@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * edu_tcp internals: the socket, the segment control block, the per-netns
+ * tables and counters, and the interfaces between the files.
+ *
+ * One concern per file:
+ *   main.c    module parameters, registration and unwinding
+ *   socket.c  struct proto / struct proto_ops: what system calls do
+ *   input.c   validating and processing received segments (RFC 9293 3.10.7)
+ *   output.c  building and sending segments, retransmission
+ *   state.c   the one place that changes a connection's state; TIME-WAIT
+ *   timer.c   the module's hashed timer wheel and what each timer does
+ *   table.c   per-netns port, connection and TIME-WAIT tables
+ *   isn.c     initial sequence numbers (RFC 6528)
+ *   proc.c    /proc/edu_tcp and /proc/net/edu_tcp_stat
+ */
+#ifndef _EDU_TCP_H
+#define _EDU_TCP_H
+
+#include <linux/types.h>
+#include <linux/skbuff.h>
+#include <linux/list.h>
+#include <net/sock.h>
+#include <net/inet_sock.h>
+#include <uapi/linux/edu_tcp.h>
+
+/* ---- module parameters (main.c) ---- */
+extern int edu_proto;
+extern unsigned int edu_msl_ms;
+extern unsigned int edu_syn_retries;
+extern unsigned int edu_synack_retries;
+extern unsigned int edu_rto_min_ms;
+extern unsigned int edu_retries;
+
+extern struct proto edu_prot;
+extern const struct proto_ops edu_stream_ops;
+
+/* ---- sequence arithmetic, RFC 9293 3.4: compare modulo 2^32 ---- */
+static inline bool seq_before(u32 a, u32 b)
+{
+	return (s32)(a - b) < 0;
+}
+
+static inline bool seq_after(u32 a, u32 b)
+{
+	return seq_before(b, a);
+}
+
+static inline bool seq_between(u32 lo, u32 x, u32 hi)	/* lo <= x <= hi */
+{
+	return !seq_before(x, lo) && !seq_after(x, hi);
+}
+
+/* ---- header flags, in the order of the 13th/14th header bytes ---- */
+#define EDU_FIN	0x01
+#define EDU_SYN	0x02
+#define EDU_RST	0x04
+#define EDU_PSH	0x08
+#define EDU_ACK	0x10
+#define EDU_URG	0x20
+#define EDU_ECE	0x40
+#define EDU_CWR	0x80
+
+/* RFC 9293 3.1: the fixed header is 20 bytes, options fill up to 60 */
+#define EDU_HDR_MIN	20
+#define EDU_HDR_MAX	60
+/* Room to build the IP and our header in front of a segment's data */
+#define EDU_HEADROOM	(MAX_HEADER + sizeof(struct iphdr) + EDU_HDR_MAX)
+
+/* RFC 9293 3.7.1: the default send MSS when the peer sends no option */
+#define EDU_DEFAULT_MSS	536
+/* RFC 7323 2.3: the largest window shift */
+#define EDU_MAX_WSCALE	14
+
+/* Per-skb state, kept in skb->cb for segments in any queue. */
+struct edu_skb_cb {
+	u32	seq;		/* first sequence number */
+	u32	end_seq;	/* seq + len + SYN + FIN */
+	u32	ack;
+	u16	window;		/* raw header value */
+	u16	urg_ptr;
+	u8	flags;		/* EDU_* header flags */
+	u8	doff;		/* header length in bytes */
+	u8	wscale;		/* received window-scale option, if has_wscale */
+	u8	has_wscale:1,
+		retransmitted:1;
+	u16	mss;		/* received MSS option, 0 when absent */
+	u64	sent_us;	/* first transmission time, for RTT samples */
+};
+
+#define EDU_SKB_CB(skb)	((struct edu_skb_cb *)&((skb)->cb[0]))
+
+/* ---- the timer wheel (timer.c) ---- */
+struct edu_timer {
+	struct hlist_node	node;
+	unsigned long		expires;	/* jiffies */
+	void			(*fn)(struct edu_timer *t);
+	bool			armed;
+};
+
+void edu_timer_init(struct edu_timer *t, void (*fn)(struct edu_timer *t));
+/* Returns true if the timer was idle (the caller's reference now belongs
+ * to the wheel), false if it was re-armed in place.
+ */
+bool edu_timer_arm(struct edu_timer *t, unsigned long delay);
+/* Returns true if the timer was armed and is now stopped. */
+bool edu_timer_cancel(struct edu_timer *t);
+int edu_wheel_init(void);
+void edu_wheel_exit(void);
+void edu_wheel_barrier(void);
+
+/* What the retransmission timer is timing, for /proc and traces. */
+enum edu_rtx_kind {
+	EDU_TIMER_OFF,
+	EDU_TIMER_RETRANS,	/* SYN, SYN-ACK, data or FIN unacknowledged */
+	EDU_TIMER_PERSIST,	/* zero window: probe it */
+	EDU_TIMER_DELACK,
+	EDU_TIMER_KEEPALIVE,
+	EDU_TIMER_TIMEWAIT,	/* 2*MSL, and FIN-WAIT-2 of an orphan */
+};
+
+/* ---- the socket ---- */
+struct edu_sock {
+	struct inet_sock	inet;	/* first: struct sock lives here */
+
+	/* RFC 9293 3.3.1 send sequence variables */
+	u32	iss;
+	u32	snd_una;
+	u32	snd_nxt;	/* next to send; rewinds on RTO */
+	u32	snd_max;	/* highest ever sent + 1 */
+	u32	snd_wnd;	/* bytes, already scaled */
+	u32	max_snd_wnd;
+	u32	snd_wl1;
+	u32	snd_wl2;
+	u32	snd_up;		/* byte after the urgent byte, if urg_pending */
+	u32	write_seq;	/* next sequence number to queue */
+
+	/* RFC 9293 3.3.1 receive sequence variables */
+	u32	irs;
+	u32	rcv_nxt;
+	u32	rcv_adv;	/* right edge of the last advertised window */
+	u32	copied_seq;	/* next byte recvmsg() hands out */
+	u32	urg_seq;	/* sequence number of the urgent byte */
+
+	u16	mss;		/* send MSS */
+	u16	adv_mss;	/* what we announced */
+	u8	snd_wscale;
+	u8	rcv_wscale;
+	bool	wscale_ok;
+	bool	nodelay;
+	bool	urg_pending;	/* we have urgent data to announce */
+	bool	urg_have;	/* urg_seq is valid (peer announced one) */
+	bool	urg_read;	/* that byte was taken by MSG_OOB */
+	bool	urg_valid;	/* urg_byte holds it */
+	bool	fin_queued;
+	bool	fin_rcvd;	/* the FIN sits out of order, waiting */
+	bool	ever_connected;
+	u8	urg_byte;
+
+	/* RFC 6298 round-trip estimation */
+	u32	srtt_us;
+	u32	rttvar_us;
+	u32	rto_ms;
+	u8	backoff;
+	u8	retries;	/* consecutive expiries, for the limit */
+	u32	rtt_seq;	/* the segment being timed ends here */
+	u64	rtt_start_us;
+	bool	rtt_timing;
+
+	/* RFC 5681 / RFC 6582 congestion control */
+	u32	cwnd;		/* bytes */
+	u32	ssthresh;
+	u32	bytes_acked;	/* congestion avoidance accumulator */
+	u32	dupacks;
+	u32	recover;
+	bool	in_recovery;
+
+	/* queues: sk->sk_write_queue holds unacked and unsent segments */
+	struct sk_buff_head	ooo_queue;
+	u32			ooo_bytes;
+
+	/* timers, on the module's wheel; each armed one holds a reference */
+	struct edu_timer	rtx_timer;
+	enum edu_rtx_kind	rtx_kind;
+	struct edu_timer	delack_timer;
+	u8			ack_pending;	/* segments unacked by us */
+
+	/* listener: children waiting in SYN-RCVD and for accept() */
+	spinlock_t		queue_lock;
+	struct list_head	syn_queue;
+	struct list_head	accept_queue;
+	u32			syn_qlen;
+	u32			accept_qlen;
+	bool			queues_closed;	/* the listener is closing */
+	/* child: its place in the listener's queues (under queue_lock) */
+	struct list_head	child_node;
+	struct sock		*parent;	/* holds a reference */
+	bool			queued;
+	bool			in_accept;	/* accept_queue, not syn_queue */
+
+	/* table membership (table.c) */
+	struct hlist_node	bind_node;
+	struct hlist_node	conn_node;
+	bool			bound;
+	bool			hashed;
+
+	/* counters for EDU_TCP_INFO */
+	u64	segs_in;
+	u64	segs_out;
+	u64	bytes_in;
+	u64	bytes_out;
+	u32	total_retrans;
+	u32	last_window_sent;
+};
+
+static inline struct edu_sock *edu_sk(const struct sock *sk)
+{
+	return (struct edu_sock *)sk;
+}
+
+/* poll() reads sk_state without the socket lock */
+static inline void edu_state_store(struct sock *sk, int state)
+{
+	smp_store_release(&sk->sk_state, state);
+}
+
+/* A closed connection's small remainder, RFC 9293 3.6 TIME-WAIT. */
+struct edu_tw {
+	struct hlist_node	conn_node;
+	struct hlist_node	bind_node;
+	struct edu_timer	timer;
+	struct net		*net;
+	__be32			saddr, daddr;	/* local, remote */
+	__be16			sport, dport;
+	u32			snd_nxt;
+	u32			rcv_nxt;
+	u32			iss, irs;
+	u16			window;	/* header value for its ACKs */
+	bool			reuse;
+};
+
+/* ---- per-netns counters ---- */
+enum edu_mib {
+	EDU_MIB_INSEGS,
+	EDU_MIB_OUTSEGS,
+	EDU_MIB_RETRANSSEGS,
+	EDU_MIB_INERRS,
+	EDU_MIB_DROP_SHORT,
+	EDU_MIB_DROP_BADOFFSET,
+	EDU_MIB_DROP_BADCSUM,
+	EDU_MIB_DROP_BADOPTION,
+	EDU_MIB_DROP_NOSOCKET,
+	EDU_MIB_DROP_OUTOFWINDOW,
+	EDU_MIB_DROP_LISTENOVERFLOW,
+	EDU_MIB_DROP_MEMORY,
+	EDU_MIB_OUTRSTS,
+	EDU_MIB_INRSTS,
+	EDU_MIB_CHALLENGEACKS,
+	EDU_MIB_ACTIVEOPENS,
+	EDU_MIB_PASSIVEOPENS,
+	EDU_MIB_ATTEMPTFAILS,
+	EDU_MIB_ESTABRESETS,
+	EDU_MIB_SYNRETRANS,
+	EDU_MIB_SYNACKRETRANS,
+	EDU_MIB_FINRETRANS,
+	EDU_MIB_TIMEWAITCREATED,
+	EDU_MIB_TIMEWAITEXPIRED,
+	EDU_MIB_DELAYEDACKS,
+	EDU_MIB_FASTRETRANS,
+	EDU_MIB_RTOEXPIRED,
+	EDU_MIB_PERSISTPROBES,
+	EDU_MIB_OUTOFORDERQUEUED,
+	EDU_MIB_MAX
+};
+
+/* Why a received segment was dropped; each reason is also a counter. */
+enum edu_drop {
+	EDU_DROP_SHORT = EDU_MIB_DROP_SHORT,
+	EDU_DROP_BADOFFSET = EDU_MIB_DROP_BADOFFSET,
+	EDU_DROP_BADCSUM = EDU_MIB_DROP_BADCSUM,
+	EDU_DROP_BADOPTION = EDU_MIB_DROP_BADOPTION,
+	EDU_DROP_NOSOCKET = EDU_MIB_DROP_NOSOCKET,
+	EDU_DROP_OUTOFWINDOW = EDU_MIB_DROP_OUTOFWINDOW,
+	EDU_DROP_LISTENOVERFLOW = EDU_MIB_DROP_LISTENOVERFLOW,
+	EDU_DROP_MEMORY = EDU_MIB_DROP_MEMORY,
+};
+
+#define EDU_CONN_HASH_BITS	10
+#define EDU_BIND_HASH_BITS	8
+
+struct edu_net {
+	spinlock_t		lock;	/* all three tables */
+	struct hlist_head	conn_hash[1 << EDU_CONN_HASH_BITS];
+	struct hlist_head	twait_hash[1 << EDU_CONN_HASH_BITS];
+	struct hlist_head	bind_hash[1 << EDU_BIND_HASH_BITS];
+	struct hlist_head	twait_bind_hash[1 << EDU_BIND_HASH_BITS];
+	atomic_long_t		mib[EDU_MIB_MAX];
+	/* RFC 5961 section 7: a namespace-wide challenge ACK budget */
+	spinlock_t		challenge_lock;
+	unsigned long		challenge_stamp;
+	u32			challenge_count;
+};
+
+struct edu_net *edu_pernet(const struct net *net);
+extern const char *const edu_mib_names[EDU_MIB_MAX];
+
+static inline void edu_inc(const struct net *net, enum edu_mib m)
+{
+	atomic_long_inc(&edu_pernet(net)->mib[m]);
+}
+
+/* ---- table.c ---- */
+int edu_table_init(void);
+void edu_table_exit(void);
+int edu_bind_port(struct sock *sk, __be32 addr, u16 port);
+int edu_autobind(struct sock *sk);
+int edu_autobind_addr(struct sock *sk, __be32 addr);
+int edu_check_tuple_free(struct sock *sk);
+void edu_bind_child(struct sock *child);
+int edu_check_listen(struct sock *sk);
+void edu_unbind(struct sock *sk);
+void edu_hash_conn(struct sock *sk);
+void edu_unhash_conn(struct sock *sk);
+struct sock *edu_lookup(struct net *net, __be32 saddr, __be16 sport,
+			__be32 daddr, __be16 dport);
+struct sock *edu_lookup_listener(struct net *net, __be32 daddr, __be16 dport);
+bool edu_tw_handle(struct net *net, struct sk_buff *skb);
+void edu_tw_insert(struct net *net, struct edu_tw *tw);
+
+/* ---- isn.c ---- */
+void edu_isn_init(void);
+u32 edu_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+
+/* ---- state.c ---- */
+const char *edu_state_name(int state);
+void edu_set_state(struct sock *sk, int state);
+void edu_done(struct sock *sk);
+void edu_child_done(struct sock *sk);
+void edu_enter_time_wait(struct sock *sk);
+void edu_reset(struct sock *sk, int err);
+
+/* ---- output.c ---- */
+int edu_send_syn(struct sock *sk);
+int edu_send_ack(struct sock *sk);
+void edu_send_challenge_ack(struct sock *sk);
+int edu_send_rst(struct sock *sk);
+void edu_send_reset_reply(struct net *net, struct sk_buff *skb);
+void edu_send_tw_ack(struct net *net, const struct edu_tw *tw);
+void edu_push(struct sock *sk, bool force_push);
+void edu_queue_fin(struct sock *sk);
+void edu_retransmit_head(struct sock *sk);
+void edu_send_probe(struct sock *sk);
+u32 edu_rcv_window(struct sock *sk);
+void edu_rearm_rtx(struct sock *sk);
+u16 edu_route_mss(struct sock *sk);
+u16 edu_seg_max(void);
+int edu_route_connect(struct sock *sk);
+
+/* ---- input.c ---- */
+int edu_v4_rcv(struct sk_buff *skb);
+int edu_v4_err(struct sk_buff *skb, u32 info);
+int edu_do_rcv(struct sock *sk, struct sk_buff *skb);
+void edu_apply_syn_options(struct sock *sk, const struct edu_skb_cb *cb);
+void edu_ack_now_or_later(struct sock *sk);
+void edu_trace_seg_in(const struct sk_buff *skb, int state, u32 peer_isn,
+		      u32 our_isn);
+void edu_rtt_sample(struct sock *sk, u32 rtt_us);
+
+/* ---- timer.c (socket timers) ---- */
+void edu_sock_timers_init(struct sock *sk);
+void edu_reset_rtx_timer(struct sock *sk, enum edu_rtx_kind kind,
+			 unsigned long delay);
+void edu_stop_rtx_timer(struct sock *sk);
+void edu_schedule_delack(struct sock *sk);
+void edu_stop_delack(struct sock *sk);
+void edu_stop_timers(struct sock *sk);
+void edu_tw_arm(struct edu_tw *tw, unsigned long delay);
+const char *edu_timer_name(enum edu_rtx_kind kind);
+unsigned long edu_msl_jiffies(void);
+
+/* ---- socket.c ---- */
+void edu_init_sock_fields(struct sock *sk);
+void edu_conn_init(struct sock *sk);
+bool edu_child_established(struct sock *child);
+bool edu_listener_drop_child(struct sock *child);
+int edu_new_child(struct sock *sk, struct sk_buff *skb);
+
+/* ---- proc.c ---- */
+int edu_proc_init(void);
+void edu_proc_exit(void);
+int edu_proc_net_init(struct net *net);
+void edu_proc_net_exit(struct net *net);
+
+#endif /* _EDU_TCP_H */

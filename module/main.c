@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * edu_tcp: module parameters, registration and its unwinding.
+ *
+ * Registration follows the order of the kernel's own stream protocols:
+ * the struct proto and its slab first, then the socket switch entry so
+ * socket(AF_INET, SOCK_STREAM, proto) finds us, then per-netns state, and
+ * the IP receive hook last, so that no segment can arrive before there is
+ * somewhere to deliver it.  Exit undoes it in reverse.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <net/protocol.h>
+#include <net/inet_common.h>
+#include "edu_tcp.h"
+
+int edu_proto = IPPROTO_EDU_TCP;
+module_param_named(proto, edu_proto, int, 0444);
+MODULE_PARM_DESC(proto, "IPv4 protocol number to register (default 253, RFC 3692)");
+
+/* RFC 9293 3.4.1 suggests an MSL of 2 minutes; Linux uses 30 s and so do
+ * we, so that TIME-WAIT lasts one minute.
+ */
+unsigned int edu_msl_ms = 30000;
+module_param_named(msl_ms, edu_msl_ms, uint, 0644);
+MODULE_PARM_DESC(msl_ms, "Maximum segment lifetime in ms; TIME-WAIT lasts 2*MSL");
+
+unsigned int edu_syn_retries = 6;
+module_param_named(syn_retries, edu_syn_retries, uint, 0644);
+MODULE_PARM_DESC(syn_retries, "SYN retransmissions before connect() fails with ETIMEDOUT");
+
+unsigned int edu_synack_retries = 5;
+module_param_named(synack_retries, edu_synack_retries, uint, 0644);
+MODULE_PARM_DESC(synack_retries, "SYN-ACK retransmissions before a half-open connection is dropped");
+
+/* RFC 6298 2.4 asks for a 1 s minimum; Linux uses 200 ms, and so do we. */
+unsigned int edu_rto_min_ms = 200;
+module_param_named(rto_min_ms, edu_rto_min_ms, uint, 0644);
+MODULE_PARM_DESC(rto_min_ms, "Minimum retransmission timeout in ms");
+
+unsigned int edu_retries = 15;
+module_param_named(retries, edu_retries, uint, 0644);
+MODULE_PARM_DESC(retries, "Data retransmissions before the connection fails with ETIMEDOUT");
+
+static struct net_protocol edu_net_protocol = {
+	.handler	= edu_v4_rcv,
+	.err_handler	= edu_v4_err,
+	.no_policy	= 1,
+};
+
+static struct inet_protosw edu_protosw = {
+	.type		= SOCK_STREAM,
+	.prot		= &edu_prot,
+	.ops		= &edu_stream_ops,
+};
+
+/* Numbers the kernel, or a module it may load, already carries. */
+static bool edu_proto_taken(int proto)
+{
+	switch (proto) {
+	case IPPROTO_IP:
+	case IPPROTO_ICMP:
+	case IPPROTO_IGMP:
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_DCCP:
+	case IPPROTO_SCTP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_RAW:
+		return true;
+	}
+	return rcu_access_pointer(inet_protos[proto]) != NULL;
+}
+
+static int __init edu_init(void)
+{
+	int err;
+
+	if (edu_proto <= 0 || edu_proto >= IPPROTO_RAW) {
+		pr_err("proto=%d is not an IPv4 protocol number (1..254); use 253 or 254 (RFC 3692)\n",
+		       edu_proto);
+		return -EINVAL;
+	}
+	if (edu_proto_taken(edu_proto)) {
+		pr_err("proto=%d is already used by another IPv4 protocol; use 253 or 254 (RFC 3692)\n",
+		       edu_proto);
+		return -EBUSY;
+	}
+	edu_protosw.protocol = edu_proto;
+	edu_isn_init();
+
+	err = edu_wheel_init();
+	if (err) {
+		pr_err("cannot start the timer wheel (%d)\n", err);
+		return err;
+	}
+	err = proto_register(&edu_prot, 1);
+	if (err) {
+		pr_err("proto_register failed (%d)\n", err);
+		goto out_wheel;
+	}
+	inet_register_protosw(&edu_protosw);
+
+	err = edu_table_init();
+	if (err) {
+		pr_err("cannot register per-netns state (%d)\n", err);
+		goto out_protosw;
+	}
+	err = edu_proc_init();
+	if (err) {
+		pr_err("cannot create /proc/edu_tcp (%d)\n", err);
+		goto out_table;
+	}
+	err = inet_add_protocol(&edu_net_protocol, edu_proto);
+	if (err) {
+		pr_err("IPv4 protocol %d is already taken; use 253 or 254 (RFC 3692)\n",
+		       edu_proto);
+		err = -EBUSY;
+		goto out_proc;
+	}
+	pr_info("loaded: IPv4 protocol %d, MSL %u ms\n", edu_proto, edu_msl_ms);
+	return 0;
+
+out_proc:
+	edu_proc_exit();
+out_table:
+	edu_table_exit();
+out_protosw:
+	inet_unregister_protosw(&edu_protosw);
+	proto_unregister(&edu_prot);
+out_wheel:
+	edu_wheel_exit();
+	return err;
+}
+
+static void __exit edu_exit(void)
+{
+	inet_del_protocol(&edu_net_protocol, edu_proto);
+	synchronize_net();
+	edu_proc_exit();
+	edu_table_exit();
+	inet_unregister_protosw(&edu_protosw);
+	edu_wheel_exit();
+	proto_unregister(&edu_prot);
+	pr_info("unloaded\n");
+}
+
+module_init(edu_init);
+module_exit(edu_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("The edu_tcp developers");
+MODULE_DESCRIPTION("A teaching TCP under its own IPv4 protocol number");

@@ -1,0 +1,633 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * edu_tcp: building and sending segments.
+ *
+ * A segment is an RFC 9293 section 3.1 header, byte for byte, carried under
+ * edu_tcp's own IP protocol number.  Its checksum is TCP's, with 6 in the
+ * pseudo-header's protocol field rather than our number: that way any TCP
+ * decoder (Wireshark's "Decode As... TCP", a TCP codec) validates our
+ * segments unchanged.  The checksum is always computed in software, so a
+ * capture shows its true value whatever offloads the device has.
+ *
+ * The write queue holds every segment not yet acknowledged: SYN, data and
+ * FIN alike, so one retransmission path serves them all.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/tcp.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/checksum.h>
+#include "edu_tcp.h"
+#include "trace.h"
+
+/* RFC 9293 3.2 option kinds */
+#define EDU_OPT_EOL	0
+#define EDU_OPT_NOP	1
+#define EDU_OPT_MSS	2
+#define EDU_OPT_WSCALE	3	/* RFC 7323 2.2 */
+
+/* RFC 6298 2.5: a maximum RTO of at least 60 s; Linux uses 120 s. */
+#define EDU_RTO_MAX_MS	120000
+
+/* RFC 5961 section 7: limit challenge ACKs; Linux's budget is 1000 a
+ * second, a classroom needs far fewer.
+ */
+#define EDU_CHALLENGE_ACK_LIMIT	100
+
+/* The header byte that holds the eight flags (RFC 9293 3.1). */
+#define EDU_FLAG_BYTE(th)	(((u8 *)(th))[13])
+
+void edu_flags_str(u8 flags, char *buf)
+{
+	static const struct { u8 bit; char c; } letters[] = {
+		{ EDU_FIN, 'F' }, { EDU_SYN, 'S' }, { EDU_RST, 'R' },
+		{ EDU_PSH, 'P' }, { EDU_URG, 'U' }, { EDU_ECE, 'E' },
+		{ EDU_CWR, 'W' }, { EDU_ACK, '.' },
+	};
+	int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(letters); i++)
+		if (flags & letters[i].bit)
+			buf[n++] = letters[i].c;
+	if (!n)
+		buf[n++] = '-';
+	buf[n] = '\0';
+}
+
+void edu_opts_str(u16 mss, s8 wscale, char *buf, size_t size)
+{
+	if (mss && wscale >= 0)
+		snprintf(buf, size, "mss=%u,wscale=%d", mss, wscale);
+	else if (mss)
+		snprintf(buf, size, "mss=%u", mss);
+	else if (wscale >= 0)
+		snprintf(buf, size, "wscale=%d", wscale);
+	else
+		strscpy(buf, "-", size);
+}
+
+static void edu_trace_seg_out(const struct tcphdr *th, __be32 saddr,
+			      __be32 daddr, u32 len, int state, u32 iss,
+			      u32 irs, u16 mss, s8 wscale)
+{
+	struct edu_seg_info si;
+
+	if (!trace_edu_tcp_seg_out_enabled())
+		return;
+	si.saddr = saddr;
+	si.daddr = daddr;
+	si.sport = th->source;
+	si.dport = th->dest;
+	si.seq = ntohl(th->seq);
+	si.ack = ntohl(th->ack_seq);
+	si.rseq = si.seq - iss;
+	si.rack = th->ack ? si.ack - irs : 0;
+	si.len = len;
+	si.win = ntohs(th->window);
+	si.mss = mss;
+	si.wscale = wscale;
+	si.flags = EDU_FLAG_BYTE(th);
+	si.state = state;
+	trace_edu_tcp_seg_out(&si);
+}
+
+/* How much more we can take, from the free receive buffer.  skbs cost
+ * about twice their payload in memory (headers, alignment), so only half
+ * the free space is offered; the peer can then never make us exceed
+ * sk_rcvbuf by much.
+ */
+u32 edu_rcv_window(struct sock *sk)
+{
+	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	u32 max = 0xffffU << edu_sk(sk)->rcv_wscale;
+
+	if (space <= 0)
+		return 0;
+	return min_t(u32, space / 2, max);
+}
+
+/* The window field of a non-SYN segment.  RFC 9293 3.8.6.2.2 (receiver
+ * silly-window avoidance): move the right edge only by at least
+ * min(half the buffer, one MSS); and 3.8.6: never move it back.
+ */
+static u16 edu_select_window(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	u32 win = edu_rcv_window(sk);
+	u32 cur = seq_after(es->rcv_adv, es->rcv_nxt) ? es->rcv_adv - es->rcv_nxt : 0;
+	u32 unit = 1U << es->rcv_wscale;
+	u32 field;
+
+	if (win > cur && win - cur < min_t(u32, sk->sk_rcvbuf / 2, es->adv_mss))
+		win = cur;
+	if (win < cur)
+		win = cur;
+	field = min_t(u32, DIV_ROUND_UP(win, unit), 0xffff);
+	es->rcv_adv = es->rcv_nxt + field * unit;
+	return field;
+}
+
+static unsigned int edu_write_syn_options(struct sock *sk, u8 *opt, bool ws)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	opt[0] = EDU_OPT_MSS;
+	opt[1] = 4;
+	opt[2] = es->adv_mss >> 8;
+	opt[3] = es->adv_mss & 0xff;
+	if (!ws)
+		return 4;
+	opt[4] = EDU_OPT_NOP;
+	opt[5] = EDU_OPT_WSCALE;
+	opt[6] = 3;
+	opt[7] = es->rcv_wscale;
+	return 8;
+}
+
+/* Put a header in front of @skb's payload and hand it to IPv4. */
+static int edu_transmit(struct sock *sk, struct sk_buff *skb, u8 flags, u32 seq)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct edu_sock *es = edu_sk(sk);
+	/* a SYN-ACK offers window scaling only if the SYN did (RFC 7323 1.3) */
+	bool ws = (flags & EDU_SYN) && (!(flags & EDU_ACK) || es->wscale_ok);
+	unsigned int optlen = (flags & EDU_SYN) ? (ws ? 8 : 4) : 0;
+	unsigned int hlen = sizeof(struct tcphdr) + optlen;
+	u32 payload = skb->len;
+	struct tcphdr *th;
+	u32 win;
+
+	th = skb_push(skb, hlen);
+	skb_reset_transport_header(skb);
+	memset(th, 0, hlen);
+	th->source = inet->inet_sport;
+	th->dest = inet->inet_dport;
+	th->seq = htonl(seq);
+	if (flags & EDU_ACK)
+		th->ack_seq = htonl(es->rcv_nxt);
+	th->doff = hlen / 4;
+	EDU_FLAG_BYTE(th) = flags;
+	if (flags & EDU_SYN) {
+		/* RFC 7323 2.2: the window of a SYN is never scaled */
+		win = min_t(u32, edu_rcv_window(sk), 0xffff);
+		es->rcv_adv = es->rcv_nxt + win;
+		edu_write_syn_options(sk, (u8 *)(th + 1), ws);
+	} else {
+		win = edu_select_window(sk);
+	}
+	th->window = htons(win);
+	if (flags & EDU_URG)
+		th->urg_ptr = htons(min_t(u32, es->snd_up - seq, 0xffff));
+	th->check = csum_tcpudp_magic(inet->inet_saddr, inet->inet_daddr,
+				      skb->len, IPPROTO_TCP,
+				      skb_checksum(skb, 0, skb->len, 0));
+	skb->ip_summed = CHECKSUM_NONE;
+	skb->protocol = htons(ETH_P_IP);
+
+	if (flags & EDU_ACK) {
+		es->ack_pending = 0;
+		edu_stop_delack(sk);
+	}
+	es->segs_out++;
+	edu_inc(sock_net(sk), EDU_MIB_OUTSEGS);
+	if (flags & EDU_RST)
+		edu_inc(sock_net(sk), EDU_MIB_OUTRSTS);
+	edu_trace_seg_out(th, inet->inet_saddr, inet->inet_daddr, payload,
+			  sk->sk_state, es->iss, es->irs,
+			  (flags & EDU_SYN) ? es->adv_mss : 0,
+			  ws ? es->rcv_wscale : -1);
+	return ip_queue_xmit(sk, skb, &inet->cork.fl);
+}
+
+static struct sk_buff *edu_alloc_ctl_skb(void)
+{
+	struct sk_buff *skb = alloc_skb(EDU_HEADROOM, GFP_ATOMIC);
+
+	if (skb)
+		skb_reserve(skb, EDU_HEADROOM);
+	return skb;
+}
+
+static int edu_send_ctl(struct sock *sk, u8 flags, u32 seq)
+{
+	struct sk_buff *skb = edu_alloc_ctl_skb();
+
+	if (!skb)
+		return -ENOBUFS;
+	return edu_transmit(sk, skb, flags, seq);
+}
+
+int edu_send_ack(struct sock *sk)
+{
+	return edu_send_ctl(sk, EDU_ACK, edu_sk(sk)->snd_nxt);
+}
+
+/* RFC 5961 3.2 and 4.2: answer a suspicious RST or SYN with an ACK that
+ * a genuine peer will turn into an exact RST, and a blind attacker cannot
+ * see.  Rate-limited per namespace (section 7).
+ */
+void edu_send_challenge_ack(struct sock *sk)
+{
+	struct edu_net *en = edu_pernet(sock_net(sk));
+	bool allowed;
+
+	spin_lock_bh(&en->challenge_lock);
+	if (time_after(jiffies, en->challenge_stamp + HZ)) {
+		en->challenge_stamp = jiffies;
+		en->challenge_count = 0;
+	}
+	allowed = en->challenge_count++ < EDU_CHALLENGE_ACK_LIMIT;
+	spin_unlock_bh(&en->challenge_lock);
+	if (!allowed)
+		return;
+	atomic_long_inc(&en->mib[EDU_MIB_CHALLENGEACKS]);
+	edu_send_ack(sk);
+}
+
+/* RFC 9293 3.10.4 ABORT: <SEQ=SND.NXT><CTL=RST>, with ACK as Linux sends. */
+int edu_send_rst(struct sock *sk)
+{
+	return edu_send_ctl(sk, EDU_RST | EDU_ACK, edu_sk(sk)->snd_nxt);
+}
+
+/* A segment with no socket behind it: a reset for a connection that does
+ * not exist, or an ACK from a TIME-WAIT remainder.
+ */
+static void edu_send_bare(struct net *net, __be32 saddr, __be32 daddr,
+			  __be16 sport, __be16 dport, u32 seq, u32 ack,
+			  u8 flags, u16 win, int state, u32 iss, u32 irs)
+{
+	struct sk_buff *skb;
+	struct tcphdr *th;
+	struct iphdr *iph;
+	struct flowi4 fl4;
+	struct rtable *rt;
+
+	rt = ip_route_output_ports(net, &fl4, NULL, daddr, saddr, dport, sport,
+				   edu_proto, 0, 0);
+	if (IS_ERR(rt))
+		return;
+	skb = edu_alloc_ctl_skb();
+	if (!skb) {
+		ip_rt_put(rt);
+		return;
+	}
+	th = skb_push(skb, sizeof(*th));
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = sport;
+	th->dest = dport;
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->doff = sizeof(*th) / 4;
+	EDU_FLAG_BYTE(th) = flags;
+	th->window = htons(win);
+	th->check = csum_tcpudp_magic(saddr, daddr, sizeof(*th), IPPROTO_TCP,
+				      csum_partial(th, sizeof(*th), 0));
+
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->tos = 0;
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->protocol = edu_proto;
+	iph->saddr = saddr;
+	iph->daddr = daddr;
+	skb->protocol = htons(ETH_P_IP);
+	skb->ip_summed = CHECKSUM_NONE;
+	skb_dst_set(skb, &rt->dst);
+	ip_select_ident(net, skb, NULL);
+
+	atomic_long_inc(&edu_pernet(net)->mib[EDU_MIB_OUTSEGS]);
+	if (flags & EDU_RST)
+		atomic_long_inc(&edu_pernet(net)->mib[EDU_MIB_OUTRSTS]);
+	edu_trace_seg_out(th, saddr, daddr, 0, state, iss, irs, 0, -1);
+	ip_local_out(net, NULL, skb);
+}
+
+/* RFC 9293 3.10.7.1: a segment for no connection.  Never answer a RST; an
+ * ACK is answered <SEQ=SEG.ACK><CTL=RST>, anything else
+ * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.  This is also how the seed
+ * notes' stale SYN-ACK is refused: the client has no such connection.
+ */
+void edu_send_reset_reply(struct net *net, struct sk_buff *skb)
+{
+	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	if (cb->flags & EDU_RST)
+		return;
+	if (cb->flags & EDU_ACK)
+		edu_send_bare(net, iph->daddr, iph->saddr, th->dest, th->source,
+			      cb->ack, 0, EDU_RST, 0, 0, cb->ack, 0);
+	else
+		edu_send_bare(net, iph->daddr, iph->saddr, th->dest, th->source,
+			      0, cb->end_seq, EDU_RST | EDU_ACK, 0, 0, 0,
+			      cb->seq);
+}
+
+void edu_send_tw_ack(struct net *net, const struct edu_tw *tw)
+{
+	edu_send_bare(net, tw->saddr, tw->daddr, tw->sport, tw->dport,
+		      tw->snd_nxt, tw->rcv_nxt, EDU_ACK, tw->window,
+		      EDU_TCP_TIME_WAIT, tw->iss, tw->irs);
+}
+
+/* ---- the write queue ---- */
+
+static u8 edu_data_flags(struct sock *sk, const struct edu_skb_cb *cb)
+{
+	u8 flags = cb->flags;
+
+	/* everything after our SYN acknowledges the peer (RFC 9293 3.10.7.3) */
+	if (sk->sk_state != EDU_TCP_SYN_SENT)
+		flags |= EDU_ACK;
+	return flags;
+}
+
+/* Send one queued segment; a copy goes out, the original stays queued
+ * until it is acknowledged.
+ */
+static int edu_send_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	struct edu_sock *es = edu_sk(sk);
+	struct net *net = sock_net(sk);
+	struct sk_buff *copy;
+	u8 flags = edu_data_flags(sk, cb);
+
+	/* the previous copy may still sit in a device queue with our header
+	 * in the shared head: then write this one's into a private copy
+	 */
+	if (skb_cloned(skb))
+		copy = pskb_copy(skb, GFP_ATOMIC);
+	else
+		copy = skb_clone(skb, GFP_ATOMIC);
+	if (!copy)
+		return -ENOBUFS;
+
+	if (seq_before(cb->seq, es->snd_max)) {
+		cb->retransmitted = 1;
+		es->total_retrans++;
+		edu_inc(net, EDU_MIB_RETRANSSEGS);
+		if (cb->flags & EDU_SYN)
+			edu_inc(net, (cb->flags & EDU_ACK) || es->parent ?
+				EDU_MIB_SYNACKRETRANS : EDU_MIB_SYNRETRANS);
+		if (cb->flags & EDU_FIN)
+			edu_inc(net, EDU_MIB_FINRETRANS);
+		/* Karn's algorithm: a retransmitted segment gives no sample */
+		if (es->rtt_timing && seq_before(cb->seq, es->rtt_seq))
+			es->rtt_timing = false;
+		trace_edu_tcp_retransmit(sk, cb, skb->len);
+	} else {
+		cb->sent_us = div_u64(ktime_get_ns(), NSEC_PER_USEC);
+		if (!es->rtt_timing) {
+			es->rtt_timing = true;
+			es->rtt_seq = cb->end_seq;
+			es->rtt_start_us = cb->sent_us;
+		}
+	}
+	if (es->urg_pending && seq_before(cb->seq, es->snd_up))
+		flags |= EDU_URG;
+	return edu_transmit(sk, copy, flags, cb->seq);
+}
+
+static void edu_sent(struct sock *sk, struct sk_buff *skb)
+{
+	struct edu_sock *es = edu_sk(sk);
+	u32 end = EDU_SKB_CB(skb)->end_seq;
+
+	if (seq_after(end, es->snd_nxt))
+		es->snd_nxt = end;
+	if (seq_after(end, es->snd_max))
+		es->snd_max = end;
+}
+
+static u32 edu_rto_jiffies(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	u64 ms = (u64)es->rto_ms << es->backoff;
+
+	return msecs_to_jiffies(min_t(u64, ms, EDU_RTO_MAX_MS));
+}
+
+/* RFC 6298 5.1-5.3: the timer runs while data is outstanding.  With
+ * nothing outstanding, data waiting and a zero window, the persist timer
+ * runs instead (RFC 9293 3.8.6.1).
+ */
+void edu_rearm_rtx(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	if (es->snd_una != es->snd_max) {
+		edu_reset_rtx_timer(sk, EDU_TIMER_RETRANS, edu_rto_jiffies(sk));
+	} else if (!skb_queue_empty(&sk->sk_write_queue) && !es->snd_wnd) {
+		if (es->rtx_kind != EDU_TIMER_PERSIST)
+			edu_reset_rtx_timer(sk, EDU_TIMER_PERSIST,
+					    edu_rto_jiffies(sk));
+	} else if (es->rtx_kind == EDU_TIMER_RETRANS ||
+		   es->rtx_kind == EDU_TIMER_PERSIST) {
+		edu_stop_rtx_timer(sk);
+	}
+}
+
+void edu_retransmit_head(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	if (skb && !edu_send_skb(sk, skb))
+		edu_sent(sk, skb);
+}
+
+static bool edu_can_send_state(int state)
+{
+	switch (state) {
+	case EDU_TCP_SYN_SENT:
+	case EDU_TCP_SYN_RCVD:
+	case EDU_TCP_ESTABLISHED:
+	case EDU_TCP_CLOSE_WAIT:
+	case EDU_TCP_FIN_WAIT1:
+	case EDU_TCP_CLOSING:
+	case EDU_TCP_LAST_ACK:
+		return true;
+	}
+	return false;
+}
+
+/* Send what the windows allow.  RFC 9293 3.7.4 (Nagle): while data is
+ * unacknowledged, hold back a segment shorter than the MSS unless the
+ * user asked for no delay or it carries the FIN.
+ */
+void edu_push(struct sock *sk, bool force)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct sk_buff *skb;
+	bool sent = false;
+
+	if (!edu_can_send_state(sk->sk_state))
+		return;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+
+		if (!seq_after(cb->end_seq, es->snd_nxt))
+			continue;
+		if (!(cb->flags & EDU_SYN)) {
+			u32 wnd = min(es->snd_wnd, es->cwnd);
+
+			if (seq_after(cb->seq + skb->len, es->snd_una + wnd))
+				break;
+			if (skb->len < es->mss && !(cb->flags & EDU_FIN) &&
+			    !es->nodelay && !force && es->snd_nxt != es->snd_una &&
+			    skb_queue_is_last(&sk->sk_write_queue, skb))
+				break;
+		}
+		if (edu_send_skb(sk, skb))
+			break;
+		edu_sent(sk, skb);
+		sent = true;
+	}
+	if (sent && es->rtx_kind != EDU_TIMER_RETRANS)
+		edu_rearm_rtx(sk);
+	else if (!sent && es->snd_una == es->snd_max)
+		edu_rearm_rtx(sk);
+}
+
+/* RFC 9293 3.8.6.1: probe a zero window.  Like Linux, the probe is an ACK
+ * carrying an old sequence number, which the receiver must answer with
+ * its current window.
+ */
+void edu_send_probe(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	if (!edu_can_send_state(sk->sk_state))
+		return;
+	if (es->snd_wnd || skb_queue_empty(&sk->sk_write_queue) ||
+	    es->snd_una != es->snd_max) {
+		edu_push(sk, false);
+		edu_rearm_rtx(sk);
+		return;
+	}
+	edu_inc(sock_net(sk), EDU_MIB_PERSISTPROBES);
+	edu_send_ctl(sk, EDU_ACK, es->snd_una - 1);
+	es->backoff = min_t(u8, es->backoff + 1, 30);
+	edu_reset_rtx_timer(sk, EDU_TIMER_PERSIST, edu_rto_jiffies(sk));
+}
+
+static void edu_queue_tail(struct sock *sk, struct sk_buff *skb)
+{
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	sk_wmem_queued_add(sk, skb->truesize);
+}
+
+/* Our SYN (or SYN-ACK, for a child) enters the write queue like data, so
+ * the retransmission timer repeats it (RFC 9293 3.8.1).
+ */
+int edu_send_syn(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct sk_buff *skb = alloc_skb(EDU_HEADROOM, GFP_ATOMIC);
+	struct edu_skb_cb *cb;
+
+	if (!skb)
+		return -ENOBUFS;
+	skb_reserve(skb, EDU_HEADROOM);
+	cb = EDU_SKB_CB(skb);
+	memset(cb, 0, sizeof(*cb));
+	cb->seq = es->iss;
+	cb->end_seq = es->iss + 1;	/* RFC 9293 3.4: SYN takes one number */
+	cb->flags = EDU_SYN;
+	es->snd_una = es->iss;
+	es->snd_nxt = es->iss;
+	es->snd_max = es->iss;
+	es->write_seq = es->iss + 1;
+	edu_queue_tail(sk, skb);
+	edu_push(sk, true);
+	return 0;
+}
+
+/* RFC 9293 3.10.4 CLOSE: queue a FIN behind the data; it takes one
+ * sequence number of its own.
+ */
+void edu_queue_fin(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+	struct edu_skb_cb *cb;
+
+	if (es->fin_queued)
+		return;
+	es->fin_queued = 1;
+	if (tail && !(EDU_SKB_CB(tail)->flags & EDU_SYN) &&
+	    !seq_before(EDU_SKB_CB(tail)->seq, es->snd_max)) {
+		cb = EDU_SKB_CB(tail);	/* not sent yet: ride along */
+	} else {
+		struct sk_buff *skb = alloc_skb(EDU_HEADROOM, GFP_ATOMIC);
+
+		if (!skb) {	/* cannot even close politely */
+			edu_send_rst(sk);
+			edu_reset(sk, ENOMEM);
+			return;
+		}
+		skb_reserve(skb, EDU_HEADROOM);
+		cb = EDU_SKB_CB(skb);
+		memset(cb, 0, sizeof(*cb));
+		cb->seq = es->write_seq;
+		cb->end_seq = es->write_seq;
+		edu_queue_tail(sk, skb);
+	}
+	cb->flags |= EDU_FIN;
+	cb->end_seq++;
+	es->write_seq++;
+	edu_push(sk, true);
+}
+
+/* The largest payload whose buffer fits a 16 KiB allocation: on loopback
+ * the MSS would be 64 KiB, which would need costly high-order pages.
+ */
+#define EDU_SEG_MAX	(SKB_WITH_OVERHEAD(16384) - EDU_HEADROOM)
+
+/* RFC 9293 3.7.1: the MSS is the route's MTU minus the IP and our fixed
+ * header.
+ */
+u16 edu_route_mss(struct sock *sk)
+{
+	struct dst_entry *dst = __sk_dst_get(sk);
+	u32 mtu = dst ? dst_mtu(dst) : 576;
+
+	return clamp_t(u32, mtu - sizeof(struct iphdr) - sizeof(struct tcphdr),
+		       EDU_DEFAULT_MSS, 0xffff);
+}
+
+u16 edu_seg_max(void)
+{
+	return EDU_SEG_MAX;
+}
+
+/* Route a connecting socket and fix its source address. */
+int edu_route_connect(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct flowi4 *fl4 = &inet->cork.fl.u.ip4;
+	struct rtable *rt;
+
+	rt = ip_route_connect(fl4, inet->inet_daddr, inet->inet_saddr,
+			      sk->sk_bound_dev_if, sk->sk_protocol,
+			      inet->inet_sport, inet->inet_dport, sk);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+	if (!inet->inet_saddr)
+		inet->inet_saddr = fl4->saddr;
+	if (!inet->inet_rcv_saddr)
+		inet->inet_rcv_saddr = fl4->saddr;
+	sk_setup_caps(sk, &rt->dst);
+	return 0;
+}

@@ -1,0 +1,1242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * edu_tcp: what the socket system calls do.
+ *
+ * Each call behaves as it does on a TCP socket: the same errno values, the
+ * same blocking rules, the same poll bits, so that a program written for
+ * TCP runs unchanged with protocol 253.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/net.h>
+#include <linux/poll.h>
+#include <linux/sockios.h>
+#include <asm/ioctls.h>
+#include <linux/uaccess.h>
+#include <net/inet_common.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include "edu_tcp.h"
+#include "trace.h"
+
+/* Default buffers: big enough that the window, not the buffer, limits a
+ * transfer on a fast local link.
+ */
+#define EDU_DEFAULT_SNDBUF	(2 << 20)
+#define EDU_DEFAULT_RCVBUF	(2 << 20)
+/* RFC 7323 2.3: a shift of 7 lets the window reach 8 MiB */
+#define EDU_RCV_WSCALE		7
+/* RFC 6298 2.1: the RTO before any measurement */
+#define EDU_RTO_INIT_MS		1000
+
+static void edu_write_space(struct sock *sk)
+{
+	struct socket_wq *wq;
+
+	if (!sk_stream_is_writeable(sk) || !sk->sk_socket)
+		return;
+	clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
+					   EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
+
+/* State a connection starts from, for a new socket or a reused one. */
+static void edu_reset_conn_fields(struct edu_sock *es)
+{
+	es->fin_queued = 0;
+	es->fin_rcvd = 0;
+	es->urg_pending = 0;
+	es->urg_have = 0;
+	es->urg_valid = 0;
+	es->urg_read = 0;
+	es->srtt_us = 0;
+	es->rttvar_us = 0;
+	es->rto_ms = EDU_RTO_INIT_MS;
+	es->backoff = 0;
+	es->retries = 0;
+	es->rtt_timing = false;
+	es->dupacks = 0;
+	es->in_recovery = false;
+	es->ack_pending = 0;
+	es->mss = EDU_DEFAULT_MSS;
+	es->adv_mss = EDU_DEFAULT_MSS;
+	es->rcv_wscale = EDU_RCV_WSCALE;
+	es->snd_wscale = 0;
+	es->wscale_ok = 0;
+	es->ssthresh = 0x7fffffff;	/* RFC 5681 3.1: arbitrarily high */
+	es->cwnd = 4 * EDU_DEFAULT_MSS;
+}
+
+void edu_init_sock_fields(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	skb_queue_head_init(&es->ooo_queue);
+	spin_lock_init(&es->queue_lock);
+	INIT_LIST_HEAD(&es->syn_queue);
+	INIT_LIST_HEAD(&es->accept_queue);
+	INIT_LIST_HEAD(&es->child_node);
+	INIT_HLIST_NODE(&es->bind_node);
+	INIT_HLIST_NODE(&es->conn_node);
+	edu_sock_timers_init(sk);
+	edu_reset_conn_fields(es);
+	sk->sk_write_space = edu_write_space;
+	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK))
+		WRITE_ONCE(sk->sk_sndbuf, EDU_DEFAULT_SNDBUF);
+	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK))
+		WRITE_ONCE(sk->sk_rcvbuf, EDU_DEFAULT_RCVBUF);
+}
+
+static int edu_init_sock(struct sock *sk)
+{
+	edu_init_sock_fields(sk);
+	return 0;
+}
+
+/* RFC 5681 3.1, equation 1: the initial window, once the MSS is known. */
+void edu_conn_init(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	if (es->mss > 2190)
+		es->cwnd = 2 * es->mss;
+	else if (es->mss > 1095)
+		es->cwnd = 3 * es->mss;
+	else
+		es->cwnd = 4 * es->mss;
+	es->ssthresh = 0x7fffffff;
+}
+
+/* ---- bind ---- */
+
+static int edu_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
+	struct sock *sk = sock->sk;
+	struct net *net = sock_net(sk);
+	__be32 addr;
+	u16 port;
+	int err;
+
+	if (addr_len < sizeof(*sin))
+		return -EINVAL;
+	addr = sin->sin_addr.s_addr;
+	if (sin->sin_family != AF_INET &&
+	    !(sin->sin_family == AF_UNSPEC && addr == htonl(INADDR_ANY)))
+		return -EAFNOSUPPORT;
+	port = ntohs(sin->sin_port);
+	if (port && inet_port_requires_bind_service(net, port) &&
+	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
+		return -EACCES;
+	if (addr != htonl(INADDR_ANY) &&
+	    inet_addr_type(net, addr) != RTN_LOCAL &&
+	    !edu_freebind(sk))
+		return -EADDRNOTAVAIL;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sk->sk_state != EDU_TCP_CLOSED || inet_sk(sk)->inet_num)
+		goto out;
+	err = edu_bind_port(sk, addr, port);
+	if (err)
+		goto out;
+	if (addr)
+		sk->sk_userlocks |= SOCK_BINDADDR_LOCK;
+	if (port)
+		sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
+	inet_sk(sk)->inet_daddr = 0;
+	inet_sk(sk)->inet_dport = 0;
+	sk_dst_reset(sk);
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* ---- listen, and the listener's two queues ---- */
+
+static int edu_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	int err;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sock->state != SS_UNCONNECTED)
+		goto out;
+	backlog = max(backlog, 0);
+	if (sk->sk_state == EDU_TCP_LISTEN) {
+		WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+		err = 0;
+		goto out;
+	}
+	if (sk->sk_state != EDU_TCP_CLOSED)
+		goto out;
+	if (!inet_sk(sk)->inet_num) {
+		err = edu_autobind(sk);
+		if (err)
+			goto out;
+	}
+	err = edu_check_listen(sk);
+	if (err)
+		goto out;
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	edu_sk(sk)->queues_closed = false;
+	edu_set_state(sk, EDU_TCP_LISTEN);
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* A SYN reached a listener (RFC 9293 3.10.7.2 third): make a child in
+ * SYN-RCVD and answer SYN-ACK.  The SYN queue and the accept queue are
+ * each bounded by the backlog, so a SYN flood costs bounded memory.
+ */
+int edu_new_child(struct sock *sk, struct sk_buff *skb)
+{
+	struct edu_sock *les = edu_sk(sk), *ces;
+	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct net *net = sock_net(sk);
+	u32 limit = READ_ONCE(sk->sk_max_ack_backlog);
+	struct inet_sock *cinet;
+	struct sock *child;
+	bool full;
+
+	spin_lock_bh(&les->queue_lock);
+	full = les->syn_qlen > limit || les->accept_qlen > limit;
+	spin_unlock_bh(&les->queue_lock);
+	if (full) {
+		edu_inc(net, EDU_MIB_DROP_LISTENOVERFLOW);
+		edu_inc(net, EDU_MIB_INERRS);
+		trace_edu_tcp_drop(iph->saddr, th->source, iph->daddr, th->dest,
+				   "listen_overflow");
+		return -ENOBUFS;
+	}
+
+	child = sk_alloc(net, PF_INET, GFP_ATOMIC, sk->sk_prot, false);
+	if (!child) {
+		edu_inc(net, EDU_MIB_DROP_MEMORY);
+		return -ENOMEM;
+	}
+	sock_init_data(NULL, child);
+	child->sk_type = SOCK_STREAM;
+	child->sk_protocol = sk->sk_protocol;
+	child->sk_backlog_rcv = sk->sk_backlog_rcv;
+	child->sk_destruct = inet_sock_destruct;
+	child->sk_uid = sk->sk_uid;
+	child->sk_userlocks = sk->sk_userlocks;
+	child->sk_sndbuf = sk->sk_sndbuf;
+	child->sk_rcvbuf = sk->sk_rcvbuf;
+	child->sk_reuse = sk->sk_reuse;
+	child->sk_bound_dev_if = sk->sk_bound_dev_if;
+	child->sk_mark = sk->sk_mark;
+	child->sk_priority = sk->sk_priority;
+	sock_copy_flags(child, sk);
+
+	cinet = inet_sk(child);
+	cinet->uc_ttl = -1;
+	cinet->tos = inet_sk(sk)->tos;
+	cinet->inet_rcv_saddr = iph->daddr;
+	cinet->inet_saddr = iph->daddr;
+	cinet->inet_num = ntohs(th->dest);
+	cinet->inet_sport = th->dest;
+	cinet->inet_daddr = iph->saddr;
+	cinet->inet_dport = th->source;
+
+	edu_init_sock_fields(child);
+	ces = edu_sk(child);
+	ces->nodelay = les->nodelay;
+	ces->iss = edu_isn(iph->daddr, iph->saddr, th->dest, th->source);
+	if (edu_route_connect(child)) {
+		sock_set_flag(child, SOCK_DEAD);
+		sock_put(child);
+		return -EHOSTUNREACH;
+	}
+	ces->adv_mss = edu_route_mss(child);
+	/* the window scale we use depends on whether the SYN offered one */
+	edu_apply_syn_options(child, cb);
+
+	edu_state_store(child, EDU_TCP_LISTEN);	/* what it was */
+	sock_hold(sk);
+	ces->parent = sk;
+	spin_lock_bh(&les->queue_lock);
+	list_add_tail(&ces->child_node, &les->syn_queue);
+	les->syn_qlen++;
+	ces->queued = true;
+	spin_unlock_bh(&les->queue_lock);
+
+	edu_inc(net, EDU_MIB_PASSIVEOPENS);
+	bh_lock_sock_nested(child);
+	edu_bind_child(child);
+	edu_hash_conn(child);
+	edu_set_state(child, EDU_TCP_SYN_RCVD);
+	edu_send_syn(child);		/* the SYN-ACK */
+	bh_unlock_sock(child);
+	return 0;
+}
+
+/* The final ACK of the handshake: the child moves to the accept queue. */
+bool edu_child_established(struct sock *child)
+{
+	struct edu_sock *ces = edu_sk(child);
+	struct sock *parent = ces->parent;
+	struct edu_sock *pes = edu_sk(parent);
+	bool ok = false;
+
+	spin_lock_bh(&pes->queue_lock);
+	if (!pes->queues_closed && ces->queued && !ces->in_accept &&
+	    pes->accept_qlen <= READ_ONCE(parent->sk_max_ack_backlog)) {
+		list_move_tail(&ces->child_node, &pes->accept_queue);
+		pes->syn_qlen--;
+		pes->accept_qlen++;
+		ces->in_accept = true;
+		ok = true;
+	}
+	spin_unlock_bh(&pes->queue_lock);
+	if (ok)
+		parent->sk_data_ready(parent);
+	return ok;
+}
+
+/* A queued child failed (RST, or its SYN-ACKs went unanswered).  Returns
+ * false if it is no longer the listener's to drop.
+ */
+bool edu_listener_drop_child(struct sock *child)
+{
+	struct edu_sock *ces = edu_sk(child);
+	struct sock *parent = ces->parent;
+	struct edu_sock *pes = edu_sk(parent);
+	bool mine = false;
+
+	spin_lock_bh(&pes->queue_lock);
+	if (!pes->queues_closed && ces->queued) {
+		list_del_init(&ces->child_node);
+		if (ces->in_accept)
+			pes->accept_qlen--;
+		else
+			pes->syn_qlen--;
+		ces->queued = false;
+		mine = true;
+	}
+	spin_unlock_bh(&pes->queue_lock);
+	if (!mine)
+		return false;
+	ces->parent = NULL;
+	sock_set_flag(child, SOCK_DEAD);
+	edu_child_done(child);
+	sock_put(parent);
+	sock_put(child);	/* the reference accept() would have taken */
+	return true;
+}
+
+/* Close a listener: every child it still holds is reset. */
+static void edu_listen_stop(struct sock *sk)
+{
+	struct edu_sock *les = edu_sk(sk), *ces, *tmp;
+	LIST_HEAD(children);
+
+	spin_lock_bh(&les->queue_lock);
+	les->queues_closed = true;
+	list_splice_init(&les->syn_queue, &children);
+	list_splice_init(&les->accept_queue, &children);
+	les->syn_qlen = 0;
+	les->accept_qlen = 0;
+	spin_unlock_bh(&les->queue_lock);
+
+	list_for_each_entry_safe(ces, tmp, &children, child_node) {
+		struct sock *child = &ces->inet.sk;
+
+		list_del_init(&ces->child_node);
+		local_bh_disable();
+		bh_lock_sock_nested(child);
+		ces->queued = false;
+		ces->parent = NULL;
+		if (child->sk_state != EDU_TCP_CLOSED)
+			edu_send_rst(child);
+		sock_set_flag(child, SOCK_DEAD);
+		edu_child_done(child);
+		bh_unlock_sock(child);
+		local_bh_enable();
+		sock_put(sk);
+		sock_put(child);
+	}
+	edu_set_state(sk, EDU_TCP_CLOSED);
+}
+
+static struct sock *edu_accept_dequeue(struct sock *sk)
+{
+	struct edu_sock *les = edu_sk(sk), *ces;
+
+	spin_lock_bh(&les->queue_lock);
+	ces = list_first_entry_or_null(&les->accept_queue, struct edu_sock,
+				       child_node);
+	if (ces) {
+		list_del_init(&ces->child_node);
+		les->accept_qlen--;
+		ces->queued = false;
+	}
+	spin_unlock_bh(&les->queue_lock);
+	return ces ? &ces->inet.sk : NULL;
+}
+
+static int edu_wait_for_child(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int err = 0;
+
+	add_wait_queue_exclusive(sk_sleep(sk), &wait);
+	while (list_empty(&edu_sk(sk)->accept_queue)) {
+		err = -EAGAIN;
+		if (!*timeo)
+			break;
+		release_sock(sk);
+		*timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, *timeo);
+		lock_sock(sk);
+		err = 0;
+		if (!list_empty(&edu_sk(sk)->accept_queue))
+			break;
+		err = -EINVAL;
+		if (sk->sk_state != EDU_TCP_LISTEN)
+			break;
+		err = sock_intr_errno(*timeo);
+		if (signal_pending(current))
+			break;
+		err = -EAGAIN;
+		if (!*timeo)
+			break;
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+static int edu_do_accept(struct socket *sock, struct socket *newsock, int flags)
+{
+	struct sock *sk = sock->sk, *child;
+	long timeo;
+	int err;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sk->sk_state != EDU_TCP_LISTEN)
+		goto out;
+	timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
+	while (!(child = edu_accept_dequeue(sk))) {
+		err = edu_wait_for_child(sk, &timeo);
+		if (err)
+			goto out;
+		if (sk->sk_state != EDU_TCP_LISTEN) {
+			err = -EINVAL;
+			goto out;
+		}
+	}
+	release_sock(sk);
+
+	lock_sock(child);
+	edu_sk(child)->parent = NULL;
+	sock_graft(child, newsock);
+	newsock->state = SS_CONNECTED;
+	release_sock(child);
+	sock_put(sk);		/* the child's hold on its listener */
+	return 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int edu_accept(EDU_ACCEPT_ARGS)
+{
+	return edu_do_accept(sock, newsock, EDU_ACCEPT_FLAGS);
+}
+
+/* ---- connect ---- */
+
+static int edu_v4_connect(struct sock *sk, struct sockaddr_in *sin)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct edu_sock *es = edu_sk(sk);
+	int err;
+
+	inet->inet_daddr = sin->sin_addr.s_addr;
+	inet->inet_dport = sin->sin_port;
+	err = edu_route_connect(sk);
+	if (err)
+		goto fail;
+	if (!inet->inet_num)
+		err = edu_autobind_addr(sk, inet->inet_rcv_saddr);
+	else
+		err = edu_check_tuple_free(sk);
+	if (err)
+		goto fail;
+
+	edu_reset_conn_fields(es);
+	es->iss = edu_isn(inet->inet_saddr, inet->inet_daddr, inet->inet_sport,
+			  inet->inet_dport);
+	es->adv_mss = edu_route_mss(sk);
+	es->mss = min(es->adv_mss, edu_seg_max());
+	sk->sk_err = 0;
+	sk->sk_shutdown = 0;
+	sock_reset_flag(sk, SOCK_DONE);
+
+	edu_set_state(sk, EDU_TCP_SYN_SENT);
+	edu_hash_conn(sk);
+	edu_inc(sock_net(sk), EDU_MIB_ACTIVEOPENS);
+	err = edu_send_syn(sk);
+	if (err) {
+		edu_done(sk);
+		return err;
+	}
+	return 0;
+fail:
+	inet->inet_daddr = 0;
+	inet->inet_dport = 0;
+	sk_dst_reset(sk);
+	return err;
+}
+
+static int edu_wait_for_connect(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while ((1 << sk->sk_state) & ((1 << EDU_TCP_SYN_SENT) |
+				      (1 << EDU_TCP_SYN_RCVD))) {
+		release_sock(sk);
+		*timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, *timeo);
+		lock_sock(sk);
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		if (!*timeo) {
+			err = -EINPROGRESS;
+			break;
+		}
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+/* Forget the connection, as connect(AF_UNSPEC) does on TCP. */
+static int edu_disconnect(struct sock *sk)
+{
+	if (sk->sk_state == EDU_TCP_LISTEN) {
+		edu_listen_stop(sk);
+	} else if (sk->sk_state != EDU_TCP_CLOSED) {
+		if (sk->sk_state != EDU_TCP_SYN_SENT)
+			edu_send_rst(sk);
+		edu_done(sk);
+	}
+	edu_unbind(sk);
+	inet_sk(sk)->inet_daddr = 0;
+	inet_sk(sk)->inet_dport = 0;
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
+		inet_sk(sk)->inet_saddr = 0;
+		inet_sk(sk)->inet_rcv_saddr = 0;
+	}
+	inet_sk(sk)->inet_num = 0;
+	inet_sk(sk)->inet_sport = 0;
+	sk->sk_shutdown = 0;
+	sock_reset_flag(sk, SOCK_DONE);
+	sk_dst_reset(sk);
+	return 0;
+}
+
+static int edu_connect(struct socket *sock, struct sockaddr *uaddr,
+		       int addr_len, int flags)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
+	struct sock *sk = sock->sk;
+	long timeo;
+	int err;
+
+	if (addr_len < sizeof(uaddr->sa_family))
+		return -EINVAL;
+	if (uaddr->sa_family == AF_UNSPEC) {
+		lock_sock(sk);
+		err = edu_disconnect(sk);
+		sock->state = err ? SS_DISCONNECTING : SS_UNCONNECTED;
+		release_sock(sk);
+		return err;
+	}
+	if (addr_len < sizeof(*sin))
+		return -EINVAL;
+	if (sin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+
+	lock_sock(sk);
+	switch (sock->state) {
+	case SS_CONNECTED:
+		err = -EISCONN;
+		goto out;
+	case SS_CONNECTING:
+		err = -EALREADY;
+		break;
+	case SS_UNCONNECTED:
+		err = -EISCONN;
+		if (sk->sk_state != EDU_TCP_CLOSED)
+			goto out;
+		err = edu_v4_connect(sk, sin);
+		if (err)
+			goto out;
+		sock->state = SS_CONNECTING;
+		err = -EINPROGRESS;
+		break;
+	default:
+		err = -EINVAL;
+		goto out;
+	}
+
+	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
+	if ((1 << sk->sk_state) & ((1 << EDU_TCP_SYN_SENT) |
+				   (1 << EDU_TCP_SYN_RCVD))) {
+		if (!timeo)
+			goto out;
+		err = edu_wait_for_connect(sk, &timeo);
+		if (err)
+			goto out;
+	}
+	if (sk->sk_state == EDU_TCP_CLOSED)
+		goto sock_error;
+	sock->state = SS_CONNECTED;
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+sock_error:
+	err = sock_error(sk) ? : -ECONNABORTED;
+	sock->state = SS_UNCONNECTED;
+	goto out;
+}
+
+/* ---- sending ---- */
+
+static bool edu_tail_has_room(struct sock *sk, struct sk_buff *skb)
+{
+	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	struct edu_sock *es = edu_sk(sk);
+
+	return !(cb->flags & (EDU_SYN | EDU_FIN)) &&
+	       !seq_before(cb->seq, es->snd_max) &&
+	       skb->len < es->mss && skb_tailroom(skb) > 0;
+}
+
+static struct sk_buff *edu_new_data_skb(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct sk_buff *skb;
+	struct edu_skb_cb *cb;
+
+	skb = alloc_skb(EDU_HEADROOM + es->mss, sk->sk_allocation);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, EDU_HEADROOM);
+	cb = EDU_SKB_CB(skb);
+	memset(cb, 0, sizeof(*cb));
+	cb->seq = es->write_seq;
+	cb->end_seq = es->write_seq;
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	sk_wmem_queued_add(sk, skb->truesize);
+	return skb;
+}
+
+static int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
+{
+	struct sock *sk = sock->sk;
+	struct edu_sock *es = edu_sk(sk);
+	int flags = msg->msg_flags;
+	size_t copied = 0;
+	long timeo;
+	int err;
+
+	if (flags & ~(MSG_OOB | MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE |
+		      MSG_EOR | MSG_CMSG_COMPAT | MSG_WAITALL | MSG_CONFIRM))
+		return -EOPNOTSUPP;
+
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	if ((1 << sk->sk_state) & ~((1 << EDU_TCP_ESTABLISHED) |
+				    (1 << EDU_TCP_CLOSE_WAIT))) {
+		err = sk_stream_wait_connect(sk, &timeo);
+		if (err)
+			goto do_error;
+	}
+	err = -EPIPE;
+	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
+		goto do_error;
+
+	while (msg_data_left(msg)) {
+		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+		size_t chunk;
+
+		if (!skb || !edu_tail_has_room(sk, skb)) {
+			if (!sk_stream_memory_free(sk))
+				goto wait_for_memory;
+			skb = edu_new_data_skb(sk);
+			if (!skb)
+				goto wait_for_memory;
+		}
+		chunk = min_t(size_t, es->mss - skb->len, msg_data_left(msg));
+		chunk = min_t(size_t, chunk, skb_tailroom(skb));
+		if (!copy_from_iter_full(skb_put(skb, chunk), chunk,
+					 &msg->msg_iter)) {
+			__skb_trim(skb, skb->len - chunk);
+			err = -EFAULT;
+			goto do_error;
+		}
+		EDU_SKB_CB(skb)->end_seq += chunk;
+		es->write_seq += chunk;
+		copied += chunk;
+		if (skb->len == es->mss)
+			edu_push(sk, false);
+		continue;
+
+wait_for_memory:
+		edu_push(sk, true);
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		err = sk_stream_wait_memory(sk, &timeo);
+		if (err)
+			goto do_error;
+		if (sk->sk_state != EDU_TCP_ESTABLISHED &&
+		    sk->sk_state != EDU_TCP_CLOSE_WAIT) {
+			err = -EPIPE;
+			goto do_error;
+		}
+	}
+out:
+	if (copied) {
+		struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+
+		/* RFC 9293 3.9.1: the end of each write is pushed */
+		if (tail && !(flags & MSG_MORE))
+			EDU_SKB_CB(tail)->flags |= EDU_PSH;
+		if (flags & MSG_OOB) {
+			es->snd_up = es->write_seq;
+			es->urg_pending = 1;
+		}
+		edu_push(sk, flags & MSG_OOB);
+	}
+	release_sock(sk);
+	return copied;
+
+do_error:
+	if (copied)
+		goto out;
+	err = sk_stream_error(sk, flags, err);
+	release_sock(sk);
+	return err;
+}
+
+/* ---- receiving ---- */
+
+/* RFC 9293 3.8.6.2.2: tell the peer when reading opened the window by a
+ * useful amount.
+ */
+static void edu_window_update(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	u32 cur, win;
+
+	if (!((1 << sk->sk_state) & ((1 << EDU_TCP_ESTABLISHED) |
+				     (1 << EDU_TCP_FIN_WAIT1) |
+				     (1 << EDU_TCP_FIN_WAIT2))))
+		return;
+	cur = seq_after(es->rcv_adv, es->rcv_nxt) ? es->rcv_adv - es->rcv_nxt : 0;
+	win = edu_rcv_window(sk);
+	if (win > cur && win - cur >= min_t(u32, sk->sk_rcvbuf / 2, es->adv_mss))
+		edu_send_ack(sk);
+}
+
+static void edu_free_consumed(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&sk->sk_receive_queue)) &&
+	       !seq_before(es->copied_seq, EDU_SKB_CB(skb)->seq + skb->len)) {
+		__skb_unlink(skb, &sk->sk_receive_queue);
+		consume_skb(skb);
+	}
+}
+
+/* MSG_OOB: the one urgent byte, as Linux TCP hands it out. */
+static int edu_recv_urg(struct sock *sk, struct msghdr *msg, int flags)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	if (sock_flag(sk, SOCK_URGINLINE) || !es->urg_have || es->urg_read)
+		return -EINVAL;
+	if (!es->urg_valid) {
+		if (sk->sk_state == EDU_TCP_CLOSED || (sk->sk_shutdown & RCV_SHUTDOWN))
+			return 0;
+		return -EAGAIN;
+	}
+	if (!(flags & MSG_PEEK))
+		es->urg_read = 1;
+	msg->msg_flags |= MSG_OOB;
+	if (msg_data_left(msg) == 0) {
+		msg->msg_flags |= MSG_TRUNC;
+		return 0;
+	}
+	if (memcpy_to_msg(msg, &es->urg_byte, 1))
+		return -EFAULT;
+	return 1;
+}
+
+static struct sk_buff *edu_find_skb(struct sock *sk, u32 seq, u32 *offset)
+{
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		u32 off = seq - EDU_SKB_CB(skb)->seq;
+
+		if (off < skb->len) {
+			*offset = off;
+			return skb;
+		}
+	}
+	return NULL;
+}
+
+/* Returns 1 to keep waiting, 0 to return what was copied, or an error. */
+static int edu_recv_check(struct sock *sk, size_t copied, long timeo)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	if (copied) {
+		if (sk->sk_err || sk->sk_state == EDU_TCP_CLOSED ||
+		    (sk->sk_shutdown & RCV_SHUTDOWN) || !timeo ||
+		    signal_pending(current))
+			return 0;
+		return 1;
+	}
+	if (sock_flag(sk, SOCK_DONE))
+		return 0;
+	if (sk->sk_err)
+		return sock_error(sk);
+	if (sk->sk_shutdown & RCV_SHUTDOWN)
+		return 0;
+	if (sk->sk_state == EDU_TCP_CLOSED)
+		return es->ever_connected ? 0 : -ENOTCONN;
+	if (!timeo)
+		return -EAGAIN;
+	if (signal_pending(current))
+		return sock_intr_errno(timeo);
+	return 1;
+}
+
+static int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		       int flags)
+{
+	struct sock *sk = sock->sk;
+	struct edu_sock *es = edu_sk(sk);
+	u32 peek_seq, *seq;
+	size_t copied = 0;
+	long timeo;
+	int target, err = 0;
+
+	if (flags & MSG_ERRQUEUE)	/* edu_tcp queues no errors there */
+		return -EAGAIN;
+	lock_sock(sk);
+	if (sk->sk_state == EDU_TCP_LISTEN) {
+		err = -ENOTCONN;
+		goto out;
+	}
+	if (flags & MSG_OOB) {
+		err = edu_recv_urg(sk, msg, flags);
+		goto out;
+	}
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+	peek_seq = es->copied_seq;
+	seq = (flags & MSG_PEEK) ? &peek_seq : &es->copied_seq;
+
+	while (copied < len) {
+		struct sk_buff *skb;
+		u32 offset, used;
+		int ret;
+
+		/* a read stops at the urgent mark, so SIOCATMARK can see it */
+		if (copied && es->urg_have && es->urg_seq == *seq)
+			break;
+		skb = edu_find_skb(sk, *seq, &offset);
+		if (!skb) {
+			if (copied >= target && !sk->sk_backlog.tail)
+				break;
+			ret = edu_recv_check(sk, copied, timeo);
+			if (ret <= 0) {
+				if (!copied)
+					err = ret;
+				break;
+			}
+			if (copied >= target) {
+				/* let the backlog in, then look again */
+				release_sock(sk);
+				lock_sock(sk);
+			} else {
+				edu_window_update(sk);
+				sk_wait_data(sk, &timeo, skb_peek_tail(&sk->sk_receive_queue));
+			}
+			continue;
+		}
+		used = min_t(size_t, skb->len - offset, len - copied);
+		if (es->urg_have) {
+			u32 urg_off = es->urg_seq - *seq;
+
+			if (urg_off < used) {
+				if (!urg_off) {
+					if (!sock_flag(sk, SOCK_URGINLINE)) {
+						(*seq)++;
+						offset++;
+						used--;
+					}
+				} else {
+					used = urg_off;
+				}
+			}
+		}
+		if (used && !(flags & MSG_TRUNC)) {
+			if (skb_copy_datagram_msg(skb, offset, msg, used)) {
+				if (!copied)
+					err = -EFAULT;
+				break;
+			}
+		}
+		*seq += used;
+		copied += used;
+		if (es->urg_have && seq_after(es->copied_seq, es->urg_seq)) {
+			es->urg_have = 0;
+			es->urg_valid = 0;
+		}
+		if (!(flags & MSG_PEEK))
+			edu_free_consumed(sk);
+	}
+	if (!(flags & MSG_PEEK))
+		edu_window_update(sk);
+out:
+	release_sock(sk);
+	return err ? err : copied;
+}
+
+/* ---- poll, ioctl, shutdown ---- */
+
+static __poll_t edu_poll(struct file *file, struct socket *sock,
+			 poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	struct edu_sock *es = edu_sk(sk);
+	int state = inet_sk_state_load(sk);
+	u8 shutdown;
+	__poll_t mask = 0;
+
+	sock_poll_wait(file, sock, wait);
+	if (state == EDU_TCP_LISTEN)
+		return list_empty_careful(&es->accept_queue) ? 0 :
+		       EPOLLIN | EPOLLRDNORM;
+
+	shutdown = READ_ONCE(sk->sk_shutdown);
+	if (shutdown == SHUTDOWN_MASK || state == EDU_TCP_CLOSED)
+		mask |= EPOLLHUP;
+	if (shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	if (state != EDU_TCP_SYN_SENT && state != EDU_TCP_SYN_RCVD) {
+		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (!(shutdown & SEND_SHUTDOWN)) {
+			if (sk_stream_is_writeable(sk)) {
+				mask |= EPOLLOUT | EPOLLWRNORM;
+			} else {
+				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				smp_mb__after_atomic();
+				if (sk_stream_is_writeable(sk))
+					mask |= EPOLLOUT | EPOLLWRNORM;
+			}
+		} else {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		}
+		if (READ_ONCE(es->urg_valid) && !READ_ONCE(es->urg_read))
+			mask |= EPOLLPRI;
+	}
+	smp_rmb();
+	if (READ_ONCE(sk->sk_err) ||
+	    !skb_queue_empty_lockless(&sk->sk_error_queue))
+		mask |= EPOLLERR;
+	return mask;
+}
+
+static int edu_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
+{
+	struct sock *sk = sock->sk;
+	struct edu_sock *es = edu_sk(sk);
+	int answ;
+
+	switch (cmd) {
+	case SIOCINQ:
+		if (sk->sk_state == EDU_TCP_LISTEN)
+			return -EINVAL;
+		lock_sock(sk);
+		answ = es->rcv_nxt - es->copied_seq;
+		if (sock_flag(sk, SOCK_DONE) && answ > 0 &&
+		    (sk->sk_shutdown & RCV_SHUTDOWN))
+			answ--;		/* the FIN is not data */
+		if (sk->sk_state == EDU_TCP_CLOSED && !answ)
+			answ = 0;
+		release_sock(sk);
+		break;
+	case SIOCATMARK:
+		answ = es->urg_have && READ_ONCE(es->copied_seq) == es->urg_seq;
+		break;
+	case SIOCOUTQ:
+		if (sk->sk_state == EDU_TCP_LISTEN)
+			return -EINVAL;
+		answ = READ_ONCE(es->write_seq) - READ_ONCE(es->snd_una);
+		break;
+	case SIOCOUTQNSD:
+		if (sk->sk_state == EDU_TCP_LISTEN)
+			return -EINVAL;
+		answ = READ_ONCE(es->write_seq) - READ_ONCE(es->snd_nxt);
+		break;
+	default:
+		return -ENOIOCTLCMD;
+	}
+	return put_user(answ, (int __user *)arg);
+}
+
+/* RFC 9293 3.10.4: a FIN follows whatever data is queued. */
+static void edu_send_fin_for_close(struct sock *sk)
+{
+	switch (sk->sk_state) {
+	case EDU_TCP_SYN_RCVD:
+	case EDU_TCP_ESTABLISHED:
+		edu_set_state(sk, EDU_TCP_FIN_WAIT1);
+		edu_queue_fin(sk);
+		break;
+	case EDU_TCP_CLOSE_WAIT:
+		edu_set_state(sk, EDU_TCP_LAST_ACK);
+		edu_queue_fin(sk);
+		break;
+	}
+}
+
+static int edu_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+
+	how++;		/* SHUT_RD/WR/RDWR become RCV/SEND/SHUTDOWN_MASK */
+	if ((how & ~SHUTDOWN_MASK) || !how)
+		return -EINVAL;
+
+	lock_sock(sk);
+	if (sock->state == SS_CONNECTING) {
+		if ((1 << sk->sk_state) & ((1 << EDU_TCP_SYN_SENT) |
+					   (1 << EDU_TCP_SYN_RCVD) |
+					   (1 << EDU_TCP_CLOSED)))
+			sock->state = SS_DISCONNECTING;
+		else
+			sock->state = SS_CONNECTED;
+	}
+	switch (sk->sk_state) {
+	case EDU_TCP_CLOSED:
+		err = -ENOTCONN;
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		break;
+	case EDU_TCP_LISTEN:
+		if (!(how & RCV_SHUTDOWN))
+			break;
+		fallthrough;
+	case EDU_TCP_SYN_SENT:
+		err = edu_disconnect(sk);
+		sock->state = err ? SS_DISCONNECTING : SS_UNCONNECTED;
+		break;
+	default:
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		if (how & SEND_SHUTDOWN)
+			edu_send_fin_for_close(sk);
+	}
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return err;
+}
+
+/* ---- close ---- */
+
+static void edu_close(struct sock *sk, long timeout)
+{
+	struct edu_sock *es = edu_sk(sk);
+	bool abort = false;
+
+	lock_sock(sk);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	if (sk->sk_state == EDU_TCP_LISTEN) {
+		edu_listen_stop(sk);
+	} else if (es->rcv_nxt != es->copied_seq &&
+		   !skb_queue_empty(&sk->sk_receive_queue)) {
+		/* RFC 2525 2.17: data the user will never read is lost;
+		 * say so with a RST rather than a polite FIN
+		 */
+		abort = true;
+	} else if (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime) {
+		abort = true;		/* SO_LINGER {1, 0} */
+	} else {
+		edu_send_fin_for_close(sk);
+		if (timeout)
+			sk_stream_wait_close(sk, timeout);
+	}
+	if (abort && sk->sk_state != EDU_TCP_CLOSED) {
+		if (sk->sk_state != EDU_TCP_SYN_SENT)
+			edu_send_rst(sk);
+		edu_set_state(sk, EDU_TCP_CLOSED);
+	}
+	sock_orphan(sk);
+	switch (sk->sk_state) {
+	case EDU_TCP_CLOSED:
+	case EDU_TCP_SYN_SENT:
+		edu_done(sk);
+		break;
+	case EDU_TCP_FIN_WAIT2:
+		edu_reset_rtx_timer(sk, EDU_TIMER_TIMEWAIT, 2 * edu_msl_jiffies());
+		break;
+	}
+	release_sock(sk);
+	sock_put(sk);		/* the owner's reference */
+}
+
+static void edu_proto_unhash(struct sock *sk)
+{
+}
+
+/* ---- socket options ---- */
+
+static int edu_setsockopt(struct socket *sock, int level, int optname,
+			  sockptr_t optval, unsigned int optlen)
+{
+	struct sock *sk = sock->sk;
+	int val;
+
+	if (level == SOL_IP)
+		return ip_setsockopt(sk, level, optname, optval, optlen);
+	if (level != SOL_EDU_TCP && level != SOL_TCP)
+		return -ENOPROTOOPT;
+	if (optname != EDU_TCP_NODELAY)		/* TCP_NODELAY is 1 too */
+		if (!(level == SOL_TCP && optname == 1))
+			return -ENOPROTOOPT;
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	lock_sock(sk);
+	edu_sk(sk)->nodelay = !!val;
+	if (val)
+		edu_push(sk, true);
+	release_sock(sk);
+	return 0;
+}
+
+static void edu_fill_info(struct sock *sk, struct edu_tcp_info *info)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	memset(info, 0, sizeof(*info));
+	info->state = sk->sk_state;
+	info->backoff = es->backoff;
+	info->mss = es->mss;
+	info->iss = es->iss;
+	info->irs = es->irs;
+	info->snd_una = es->snd_una;
+	info->snd_nxt = es->snd_nxt;
+	info->rcv_nxt = es->rcv_nxt;
+	info->snd_wnd = es->snd_wnd;
+	info->rcv_wnd = seq_after(es->rcv_adv, es->rcv_nxt) ?
+			es->rcv_adv - es->rcv_nxt : 0;
+	info->cwnd = es->cwnd;
+	info->ssthresh = es->ssthresh;
+	info->srtt_us = es->srtt_us;
+	info->rttvar_us = es->rttvar_us;
+	info->rto_ms = es->rto_ms;
+	info->retransmits = es->total_retrans;
+	info->snd_wscale = es->snd_wscale;
+	info->rcv_wscale = es->rcv_wscale;
+	info->segs_in = es->segs_in;
+	info->segs_out = es->segs_out;
+	info->bytes_in = es->bytes_in;
+	info->bytes_out = es->bytes_out;
+}
+
+static int edu_getsockopt(struct socket *sock, int level, int optname,
+			  char __user *optval, int __user *optlen)
+{
+	struct sock *sk = sock->sk;
+	struct edu_tcp_info info;
+	int len, val;
+
+	if (level == SOL_IP)
+		return ip_getsockopt(sk, level, optname, optval, optlen);
+	if (level != SOL_EDU_TCP)
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+
+	switch (optname) {
+	case EDU_TCP_INFO:
+		lock_sock(sk);
+		edu_fill_info(sk, &info);
+		release_sock(sk);
+		len = min_t(int, len, sizeof(info));
+		if (copy_to_user(optval, &info, len))
+			return -EFAULT;
+		return put_user(len, optlen);
+	case EDU_TCP_NODELAY:
+		val = edu_sk(sk)->nodelay;
+		break;
+	case EDU_TCP_MAXSEG:
+		val = edu_sk(sk)->mss;
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	len = min_t(int, len, sizeof(val));
+	if (copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return put_user(len, optlen);
+}
+
+struct proto edu_prot = {
+	.name		= "EDU_TCP",
+	.owner		= THIS_MODULE,
+	.close		= edu_close,
+	.init		= edu_init_sock,
+	.backlog_rcv	= edu_do_rcv,
+	.unhash		= edu_proto_unhash,
+	.obj_size	= sizeof(struct edu_sock),
+};
+
+const struct proto_ops edu_stream_ops = {
+	.family		= PF_INET,
+	.owner		= THIS_MODULE,
+	.release	= inet_release,
+	.bind		= edu_bind,
+	.connect	= edu_connect,
+	.socketpair	= sock_no_socketpair,
+	.accept		= edu_accept,
+	.getname	= inet_getname,
+	.poll		= edu_poll,
+	.ioctl		= edu_ioctl,
+	.listen		= edu_listen,
+	.shutdown	= edu_shutdown,
+	.setsockopt	= edu_setsockopt,
+	.getsockopt	= edu_getsockopt,
+	.sendmsg	= edu_sendmsg,
+	.recvmsg	= edu_recvmsg,
+	.mmap		= sock_no_mmap,
+};

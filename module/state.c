@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * edu_tcp: the one place that changes a connection's state.
+ *
+ * edu_set_state() checks every transition against the diagram of RFC 9293
+ * section 3.3.2, so the table below is the state diagram a student reads in
+ * the RFC, and a transition it does not allow is a bug in edu_tcp.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include "edu_tcp.h"
+#include "trace.h"
+
+static const char *const edu_state_names[] = EDU_TCP_STATE_NAMES;
+
+const char *edu_state_name(int state)
+{
+	if (state <= 0 || state >= EDU_TCP_MAX_STATES)
+		return edu_state_names[0];
+	return edu_state_names[state];
+}
+
+#define S(x)	(1U << EDU_TCP_##x)
+
+/* Which states each state may move to.  Any state may be aborted to
+ * CLOSED (RST, timeout, close with unread data), so CLOSED is implied.
+ */
+static const u32 edu_next_states[EDU_TCP_MAX_STATES] = {
+	[EDU_TCP_CLOSED]	= S(LISTEN) | S(SYN_SENT),
+	[EDU_TCP_LISTEN]	= S(SYN_RCVD),	/* a child, for a SYN */
+	[EDU_TCP_SYN_SENT]	= S(SYN_RCVD) | S(ESTABLISHED),
+	[EDU_TCP_SYN_RCVD]	= S(ESTABLISHED) | S(FIN_WAIT1) | S(CLOSE_WAIT),
+	[EDU_TCP_ESTABLISHED]	= S(FIN_WAIT1) | S(CLOSE_WAIT),
+	[EDU_TCP_FIN_WAIT1]	= S(FIN_WAIT2) | S(CLOSING) | S(TIME_WAIT),
+	[EDU_TCP_FIN_WAIT2]	= S(TIME_WAIT),
+	[EDU_TCP_CLOSE_WAIT]	= S(LAST_ACK),
+	[EDU_TCP_CLOSING]	= S(TIME_WAIT),
+	[EDU_TCP_LAST_ACK]	= 0,
+	[EDU_TCP_TIME_WAIT]	= 0,
+};
+
+#undef S
+
+void edu_set_state(struct sock *sk, int state)
+{
+	int old = sk->sk_state;
+
+	if (old == state)
+		return;
+	WARN_ONCE(state != EDU_TCP_CLOSED &&
+		  !(edu_next_states[old] & (1U << state)),
+		  "edu_tcp: illegal transition %s -> %s\n",
+		  edu_state_name(old), edu_state_name(state));
+	trace_edu_tcp_state(sk->sk_rcv_saddr, inet_sk(sk)->inet_sport,
+			    sk->sk_daddr, sk->sk_dport, old, state);
+	if (state == EDU_TCP_ESTABLISHED)
+		edu_sk(sk)->ever_connected = 1;
+	/* readers test sk_state without the socket lock (poll) */
+	edu_state_store(sk, state);
+}
+
+static void edu_purge_queues(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
+		sk_wmem_queued_add(sk, -skb->truesize);
+		kfree_skb(skb);
+	}
+	__skb_queue_purge(&es->ooo_queue);
+	es->ooo_bytes = 0;
+}
+
+/* Leave the tables and stop the timers; the references they held go with
+ * them.  @traced is false when the socket hands over to a TIME-WAIT
+ * remainder, which reports CLOSED itself when it expires.
+ */
+static void __edu_done(struct sock *sk, bool traced)
+{
+	if (traced)
+		edu_set_state(sk, EDU_TCP_CLOSED);
+	else
+		edu_state_store(sk, EDU_TCP_CLOSED);
+	edu_stop_timers(sk);
+	edu_unhash_conn(sk);
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK) || sock_flag(sk, SOCK_DEAD))
+		edu_unbind(sk);
+	edu_purge_queues(sk);
+	sk->sk_shutdown = SHUTDOWN_MASK;
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_state_change(sk);
+}
+
+void edu_done(struct sock *sk)
+{
+	/* a child still queued at its listener leaves with the listener's
+	 * help; once accept() took it, it ends like any socket
+	 */
+	if (edu_sk(sk)->parent && edu_listener_drop_child(sk))
+		return;
+	__edu_done(sk, true);
+}
+
+/* Called for a child that its listener no longer wants. */
+void edu_child_done(struct sock *sk)
+{
+	__edu_done(sk, true);
+}
+
+/* RFC 9293 3.10.7.4: an accepted RST or a failed retransmission ends the
+ * connection and tells the user why.
+ */
+void edu_reset(struct sock *sk, int err)
+{
+	if (sk->sk_state == EDU_TCP_ESTABLISHED ||
+	    sk->sk_state == EDU_TCP_CLOSE_WAIT)
+		edu_inc(sock_net(sk), EDU_MIB_ESTABRESETS);
+	WRITE_ONCE(sk->sk_err, err);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk_error_report(sk);
+	edu_done(sk);
+}
+
+/* RFC 9293 3.6: the side that closes first waits 2*MSL so that a lost
+ * final ACK can be repeated and old duplicates die out.  Only what that
+ * needs survives: a small record, not the socket.
+ */
+void edu_enter_time_wait(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct edu_tw *tw;
+
+	edu_set_state(sk, EDU_TCP_TIME_WAIT);
+	tw = kzalloc(sizeof(*tw), GFP_ATOMIC);
+	if (!tw) {
+		/* no memory: close at once, as Linux does */
+		__edu_done(sk, true);
+		return;
+	}
+	tw->saddr = sk->sk_rcv_saddr;
+	tw->daddr = sk->sk_daddr;
+	tw->sport = inet_sk(sk)->inet_sport;
+	tw->dport = sk->sk_dport;
+	tw->snd_nxt = es->snd_nxt;
+	tw->rcv_nxt = es->rcv_nxt;
+	tw->iss = es->iss;
+	tw->irs = es->irs;
+	tw->reuse = sk->sk_reuse != SK_NO_REUSE;
+	tw->window = min_t(u32, edu_rcv_window(sk) >> es->rcv_wscale, 0xffff);
+	INIT_HLIST_NODE(&tw->conn_node);
+	INIT_HLIST_NODE(&tw->bind_node);
+	/* hand the port to the remainder before the socket lets it go */
+	edu_tw_insert(sock_net(sk), tw);
+	__edu_done(sk, false);
+	edu_unbind(sk);
+}

@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * edu_tcp: per-network-namespace tables.
+ *
+ *   bind_hash     sockets holding a local port, by port (bind, listen)
+ *   conn_hash     connections by their 4-tuple (each holds a reference)
+ *   twait_hash       TIME-WAIT remainders by 4-tuple
+ *   twait_bind_hash  the same remainders by local port, so that bind() sees
+ *                 a port still in TIME-WAIT as TCP's bind() does
+ *
+ * One spinlock per namespace covers all four: edu_tcp is a model to read,
+ * not a contender for the fastest lookup.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/jhash.h>
+#include <linux/hash.h>
+#include <linux/random.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <net/ip.h>
+#include "edu_tcp.h"
+#include "trace.h"
+
+static unsigned int edu_net_id __read_mostly;
+static u32 edu_hash_seed __read_mostly;
+
+const char *const edu_mib_names[EDU_MIB_MAX] = {
+	[EDU_MIB_INSEGS]		= "InSegs",
+	[EDU_MIB_OUTSEGS]		= "OutSegs",
+	[EDU_MIB_RETRANSSEGS]		= "RetransSegs",
+	[EDU_MIB_INERRS]		= "InErrs",
+	[EDU_MIB_DROP_SHORT]		= "DropShort",
+	[EDU_MIB_DROP_BADOFFSET]	= "DropBadOffset",
+	[EDU_MIB_DROP_BADCSUM]		= "DropBadCsum",
+	[EDU_MIB_DROP_BADOPTION]	= "DropBadOption",
+	[EDU_MIB_DROP_NOSOCKET]		= "DropNoSocket",
+	[EDU_MIB_DROP_OUTOFWINDOW]	= "DropOutOfWindow",
+	[EDU_MIB_DROP_LISTENOVERFLOW]	= "DropListenOverflow",
+	[EDU_MIB_DROP_MEMORY]		= "DropMemory",
+	[EDU_MIB_OUTRSTS]		= "OutRsts",
+	[EDU_MIB_INRSTS]		= "InRsts",
+	[EDU_MIB_CHALLENGEACKS]		= "ChallengeAcks",
+	[EDU_MIB_ACTIVEOPENS]		= "ActiveOpens",
+	[EDU_MIB_PASSIVEOPENS]		= "PassiveOpens",
+	[EDU_MIB_ATTEMPTFAILS]		= "AttemptFails",
+	[EDU_MIB_ESTABRESETS]		= "EstabResets",
+	[EDU_MIB_SYNRETRANS]		= "SynRetrans",
+	[EDU_MIB_SYNACKRETRANS]		= "SynAckRetrans",
+	[EDU_MIB_FINRETRANS]		= "FinRetrans",
+	[EDU_MIB_TIMEWAITCREATED]	= "TimeWaitCreated",
+	[EDU_MIB_TIMEWAITEXPIRED]	= "TimeWaitExpired",
+	[EDU_MIB_DELAYEDACKS]		= "DelayedAcks",
+	[EDU_MIB_FASTRETRANS]		= "FastRetrans",
+	[EDU_MIB_RTOEXPIRED]		= "RtoExpired",
+	[EDU_MIB_PERSISTPROBES]		= "PersistProbes",
+	[EDU_MIB_OUTOFORDERQUEUED]	= "OutOfOrderQueued",
+};
+
+struct edu_net *edu_pernet(const struct net *net)
+{
+	return net_generic(net, edu_net_id);
+}
+
+static struct hlist_head *conn_bucket(struct hlist_head *table, __be32 laddr,
+				      __be16 lport, __be32 raddr, __be16 rport)
+{
+	u32 h = jhash_3words((__force u32)laddr, (__force u32)raddr,
+			     ((__force u32)lport << 16) | (__force u32)rport,
+			     edu_hash_seed);
+
+	return &table[h & ((1 << EDU_CONN_HASH_BITS) - 1)];
+}
+
+static struct hlist_head *bind_bucket(struct hlist_head *table, u16 port)
+{
+	return &table[hash_32(port, EDU_BIND_HASH_BITS)];
+}
+
+static bool addr_overlap(__be32 a, __be32 b)
+{
+	return a == htonl(INADDR_ANY) || b == htonl(INADDR_ANY) || a == b;
+}
+
+/* TCP's rule: two sockets may share a port and address only if both set
+ * SO_REUSEADDR and neither listens; a TIME-WAIT remainder gives way to
+ * SO_REUSEADDR alone.
+ */
+static bool bind_conflict(struct edu_net *en, struct sock *sk, __be32 addr,
+			  u16 port)
+{
+	bool reuse = sk->sk_reuse != SK_NO_REUSE;
+	struct edu_sock *other;
+	struct edu_tw *tw;
+
+	hlist_for_each_entry(other, bind_bucket(en->bind_hash, port), bind_node) {
+		struct sock *osk = &other->inet.sk;
+
+		if (osk == sk || osk->sk_num != port ||
+		    !addr_overlap(addr, osk->sk_rcv_saddr))
+			continue;
+		if (!reuse || osk->sk_reuse == SK_NO_REUSE ||
+		    osk->sk_state == EDU_TCP_LISTEN)
+			return true;
+	}
+	hlist_for_each_entry(tw, bind_bucket(en->twait_bind_hash, port), bind_node) {
+		if (ntohs(tw->sport) == port && addr_overlap(addr, tw->saddr) &&
+		    !reuse)
+			return true;
+	}
+	return false;
+}
+
+static bool port_in_use(struct edu_net *en, u16 port)
+{
+	struct edu_sock *other;
+	struct edu_tw *tw;
+
+	hlist_for_each_entry(other, bind_bucket(en->bind_hash, port), bind_node)
+		if (other->inet.sk.sk_num == port)
+			return true;
+	hlist_for_each_entry(tw, bind_bucket(en->twait_bind_hash, port), bind_node)
+		if (ntohs(tw->sport) == port)
+			return true;
+	return false;
+}
+
+static void bind_insert(struct edu_net *en, struct sock *sk, __be32 addr,
+			u16 port)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	inet->inet_rcv_saddr = addr;
+	inet->inet_saddr = addr;
+	inet->inet_num = port;
+	inet->inet_sport = htons(port);
+	hlist_add_head(&edu_sk(sk)->bind_node, bind_bucket(en->bind_hash, port));
+	edu_sk(sk)->bound = true;
+}
+
+/* Explicit bind(); port 0 asks for an ephemeral port. */
+int edu_bind_port(struct sock *sk, __be32 addr, u16 port)
+{
+	struct edu_net *en = edu_pernet(sock_net(sk));
+	int err = 0;
+
+	if (!port)
+		return edu_autobind_addr(sk, addr);
+	spin_lock_bh(&en->lock);
+	if (bind_conflict(en, sk, addr, port))
+		err = -EADDRINUSE;
+	else
+		bind_insert(en, sk, addr, port);
+	spin_unlock_bh(&en->lock);
+	return err;
+}
+
+/* An ephemeral port from the namespace's ip_local_port_range, starting at
+ * a random place so that port numbers do not betray connection counts.
+ */
+int edu_autobind_addr(struct sock *sk, __be32 addr)
+{
+	struct edu_net *en = edu_pernet(sock_net(sk));
+	int low, high, i, range, err = -EADDRNOTAVAIL;
+	u32 start;
+
+	inet_get_local_port_range(sock_net(sk), &low, &high);
+	range = high - low + 1;
+	if (range <= 0)
+		return -EADDRNOTAVAIL;
+	start = get_random_u32_below(range);
+	spin_lock_bh(&en->lock);
+	for (i = 0; i < range; i++) {
+		u16 port = low + (start + i) % range;
+
+		if (inet_is_local_reserved_port(sock_net(sk), port) ||
+		    port_in_use(en, port))
+			continue;
+		bind_insert(en, sk, addr, port);
+		err = 0;
+		break;
+	}
+	spin_unlock_bh(&en->lock);
+	return err;
+}
+
+int edu_autobind(struct sock *sk)
+{
+	return edu_autobind_addr(sk, inet_sk(sk)->inet_rcv_saddr);
+}
+
+/* connect() on a bound socket: its 4-tuple must not be live or in
+ * TIME-WAIT (RFC 9293 3.6).
+ */
+int edu_check_tuple_free(struct sock *sk)
+{
+	struct edu_net *en = edu_pernet(sock_net(sk));
+	struct inet_sock *inet = inet_sk(sk);
+	struct edu_sock *es;
+	struct edu_tw *tw;
+	int err = 0;
+
+	spin_lock_bh(&en->lock);
+	hlist_for_each_entry(es, conn_bucket(en->conn_hash, inet->inet_saddr,
+					     inet->inet_sport, inet->inet_daddr,
+					     inet->inet_dport), conn_node) {
+		struct sock *o = &es->inet.sk;
+
+		if (o->sk_rcv_saddr == inet->inet_saddr &&
+		    o->sk_num == inet->inet_num &&
+		    o->sk_daddr == inet->inet_daddr &&
+		    o->sk_dport == inet->inet_dport)
+			err = -EADDRNOTAVAIL;
+	}
+	hlist_for_each_entry(tw, conn_bucket(en->twait_hash, inet->inet_saddr,
+					     inet->inet_sport, inet->inet_daddr,
+					     inet->inet_dport), conn_node) {
+		if (tw->saddr == inet->inet_saddr && tw->sport == inet->inet_sport &&
+		    tw->daddr == inet->inet_daddr && tw->dport == inet->inet_dport)
+			err = -EADDRNOTAVAIL;
+	}
+	spin_unlock_bh(&en->lock);
+	return err;
+}
+
+/* Two sockets may share a port with SO_REUSEADDR, but only one listens. */
+int edu_check_listen(struct sock *sk)
+{
+	struct edu_net *en = edu_pernet(sock_net(sk));
+	struct edu_sock *other;
+	int err = 0;
+
+	spin_lock_bh(&en->lock);
+	hlist_for_each_entry(other, bind_bucket(en->bind_hash, sk->sk_num),
+			     bind_node) {
+		struct sock *osk = &other->inet.sk;
+
+		if (osk != sk && osk->sk_num == sk->sk_num &&
+		    osk->sk_state == EDU_TCP_LISTEN &&
+		    addr_overlap(osk->sk_rcv_saddr, sk->sk_rcv_saddr))
+			err = -EADDRINUSE;
+	}
+	spin_unlock_bh(&en->lock);
+	return err;
+}
+
+void edu_unbind(struct sock *sk)
+{
+	struct edu_net *en = edu_pernet(sock_net(sk));
+
+	spin_lock_bh(&en->lock);
+	if (edu_sk(sk)->bound) {
+		hlist_del_init(&edu_sk(sk)->bind_node);
+		edu_sk(sk)->bound = false;
+	}
+	spin_unlock_bh(&en->lock);
+}
+
+/* A child takes the listener's port without a bind() of its own. */
+void edu_bind_child(struct sock *child)
+{
+	struct edu_net *en = edu_pernet(sock_net(child));
+
+	spin_lock_bh(&en->lock);
+	hlist_add_head(&edu_sk(child)->bind_node,
+		       bind_bucket(en->bind_hash, child->sk_num));
+	edu_sk(child)->bound = true;
+	spin_unlock_bh(&en->lock);
+}
+
+void edu_hash_conn(struct sock *sk)
+{
+	struct edu_net *en = edu_pernet(sock_net(sk));
+	struct inet_sock *inet = inet_sk(sk);
+
+	sock_hold(sk);
+	spin_lock_bh(&en->lock);
+	hlist_add_head(&edu_sk(sk)->conn_node,
+		       conn_bucket(en->conn_hash, inet->inet_rcv_saddr,
+				   inet->inet_sport, inet->inet_daddr,
+				   inet->inet_dport));
+	edu_sk(sk)->hashed = true;
+	spin_unlock_bh(&en->lock);
+}
+
+void edu_unhash_conn(struct sock *sk)
+{
+	struct edu_net *en = edu_pernet(sock_net(sk));
+	bool was_hashed;
+
+	spin_lock_bh(&en->lock);
+	was_hashed = edu_sk(sk)->hashed;
+	if (was_hashed) {
+		hlist_del_init(&edu_sk(sk)->conn_node);
+		edu_sk(sk)->hashed = false;
+	}
+	spin_unlock_bh(&en->lock);
+	if (was_hashed)
+		__sock_put(sk);
+}
+
+/* saddr/sport are the segment's source (the peer), daddr/dport ours. */
+struct sock *edu_lookup(struct net *net, __be32 saddr, __be16 sport,
+			__be32 daddr, __be16 dport)
+{
+	struct edu_net *en = edu_pernet(net);
+	struct edu_sock *es;
+
+	spin_lock(&en->lock);
+	hlist_for_each_entry(es, conn_bucket(en->conn_hash, daddr, dport,
+					     saddr, sport), conn_node) {
+		struct sock *sk = &es->inet.sk;
+
+		if (sk->sk_daddr == saddr && sk->sk_dport == sport &&
+		    sk->sk_rcv_saddr == daddr && inet_sk(sk)->inet_sport == dport) {
+			sock_hold(sk);
+			spin_unlock(&en->lock);
+			return sk;
+		}
+	}
+	spin_unlock(&en->lock);
+	return NULL;
+}
+
+struct sock *edu_lookup_listener(struct net *net, __be32 daddr, __be16 dport)
+{
+	struct edu_net *en = edu_pernet(net);
+	u16 port = ntohs(dport);
+	struct sock *best = NULL;
+	struct edu_sock *es;
+
+	spin_lock(&en->lock);
+	hlist_for_each_entry(es, bind_bucket(en->bind_hash, port), bind_node) {
+		struct sock *sk = &es->inet.sk;
+
+		if (sk->sk_num != port || sk->sk_state != EDU_TCP_LISTEN)
+			continue;
+		if (sk->sk_rcv_saddr == daddr) {
+			best = sk;
+			break;
+		}
+		if (sk->sk_rcv_saddr == htonl(INADDR_ANY) && !best)
+			best = sk;
+	}
+	if (best)
+		sock_hold(best);
+	spin_unlock(&en->lock);
+	return best;
+}
+
+/* ---- TIME-WAIT remainders ---- */
+
+static void tw_unhash(struct edu_tw *tw)
+{
+	hlist_del_init(&tw->conn_node);
+	hlist_del_init(&tw->bind_node);
+}
+
+static void edu_tw_expire(struct edu_timer *t)
+{
+	struct edu_tw *tw = container_of(t, struct edu_tw, timer);
+	struct edu_net *en = edu_pernet(tw->net);
+
+	spin_lock(&en->lock);
+	if (tw->timer.armed) {		/* a FIN restarted 2*MSL meanwhile */
+		spin_unlock(&en->lock);
+		return;
+	}
+	if (!hlist_unhashed(&tw->conn_node))
+		tw_unhash(tw);
+	spin_unlock(&en->lock);
+	atomic_long_inc(&en->mib[EDU_MIB_TIMEWAITEXPIRED]);
+	trace_edu_tcp_state(tw->saddr, tw->sport, tw->daddr, tw->dport,
+			    EDU_TCP_TIME_WAIT, EDU_TCP_CLOSED);
+	kfree(tw);
+}
+
+void edu_tw_insert(struct net *net, struct edu_tw *tw)
+{
+	struct edu_net *en = edu_pernet(net);
+
+	tw->net = net;
+	edu_timer_init(&tw->timer, edu_tw_expire);
+	spin_lock_bh(&en->lock);
+	hlist_add_head(&tw->conn_node, conn_bucket(en->twait_hash, tw->saddr,
+						   tw->sport, tw->daddr,
+						   tw->dport));
+	hlist_add_head(&tw->bind_node, bind_bucket(en->twait_bind_hash,
+						   ntohs(tw->sport)));
+	edu_tw_arm(tw, 2 * edu_msl_jiffies());
+	spin_unlock_bh(&en->lock);
+	atomic_long_inc(&en->mib[EDU_MIB_TIMEWAITCREATED]);
+}
+
+/* RFC 9293 3.10.7.4 for TIME-WAIT: the only segment expected is the peer's
+ * FIN again, which is acknowledged and restarts 2*MSL.  An exact RST ends
+ * the remainder; a SYN or unexpected data gets an ACK (RFC 5961 4.2).
+ */
+bool edu_tw_handle(struct net *net, struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct edu_net *en = edu_pernet(net);
+	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	struct edu_tw *tw, copy;
+	bool ack = false, found = false, gone = false;
+
+	spin_lock(&en->lock);
+	hlist_for_each_entry(tw, conn_bucket(en->twait_hash, iph->daddr, th->dest,
+					     iph->saddr, th->source), conn_node) {
+		if (tw->daddr != iph->saddr || tw->dport != th->source ||
+		    tw->saddr != iph->daddr || tw->sport != th->dest)
+			continue;
+		found = true;
+		edu_trace_seg_in(skb, EDU_TCP_TIME_WAIT, tw->irs, tw->iss);
+		if (cb->flags & EDU_RST) {
+			if (cb->seq == tw->rcv_nxt && edu_timer_cancel(&tw->timer)) {
+				tw_unhash(tw);
+				gone = true;
+			}
+		} else if (cb->flags & EDU_FIN) {
+			edu_tw_arm(tw, 2 * edu_msl_jiffies());
+			ack = true;
+		} else if ((cb->flags & EDU_SYN) || cb->end_seq != cb->seq) {
+			ack = true;
+		}
+		copy = *tw;
+		break;
+	}
+	spin_unlock(&en->lock);
+	if (gone) {
+		trace_edu_tcp_state(copy.saddr, copy.sport, copy.daddr,
+				    copy.dport, EDU_TCP_TIME_WAIT, EDU_TCP_CLOSED);
+		kfree(tw);
+	}
+	if (ack)
+		edu_send_tw_ack(net, &copy);
+	return found;
+}
+
+/* ---- per-netns life ---- */
+
+static int __net_init edu_net_init(struct net *net)
+{
+	struct edu_net *en = edu_pernet(net);
+	int i;
+
+	spin_lock_init(&en->lock);
+	spin_lock_init(&en->challenge_lock);
+	for (i = 0; i < (1 << EDU_CONN_HASH_BITS); i++) {
+		INIT_HLIST_HEAD(&en->conn_hash[i]);
+		INIT_HLIST_HEAD(&en->twait_hash[i]);
+	}
+	for (i = 0; i < (1 << EDU_BIND_HASH_BITS); i++) {
+		INIT_HLIST_HEAD(&en->bind_hash[i]);
+		INIT_HLIST_HEAD(&en->twait_bind_hash[i]);
+	}
+	return edu_proc_net_init(net);
+}
+
+/* Sockets pin their namespace, so only TIME-WAIT remainders are left. */
+static void __net_exit edu_net_exit(struct net *net)
+{
+	struct edu_net *en = edu_pernet(net);
+	struct hlist_node *tmp;
+	struct edu_tw *tw;
+	HLIST_HEAD(dead);
+	int i;
+
+	spin_lock_bh(&en->lock);
+	for (i = 0; i < (1 << EDU_CONN_HASH_BITS); i++) {
+		hlist_for_each_entry_safe(tw, tmp, &en->twait_hash[i], conn_node) {
+			tw_unhash(tw);
+			/* if the timer is firing, its callback frees tw */
+			if (edu_timer_cancel(&tw->timer))
+				hlist_add_head(&tw->conn_node, &dead);
+		}
+	}
+	spin_unlock_bh(&en->lock);
+	hlist_for_each_entry_safe(tw, tmp, &dead, conn_node)
+		kfree(tw);
+	edu_wheel_barrier();
+	edu_proc_net_exit(net);
+}
+
+static struct pernet_operations edu_net_ops = {
+	.init	= edu_net_init,
+	.exit	= edu_net_exit,
+	.id	= &edu_net_id,
+	.size	= sizeof(struct edu_net),
+};
+
+int edu_table_init(void)
+{
+	edu_hash_seed = get_random_u32();
+	return register_pernet_subsys(&edu_net_ops);
+}
+
+void edu_table_exit(void)
+{
+	unregister_pernet_subsys(&edu_net_ops);
+}

@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * edu_tcp: one hashed timer wheel for the whole module, and what each
+ * socket timer does when it fires.
+ *
+ * The wheel has EDU_WHEEL_SLOTS slots of one jiffy each (4 ms at the HZ=250
+ * Debian kernels use).  A timer lives in the slot of its expiry time
+ * modulo the slot count, so arming and cancelling are a list insert and a
+ * list delete.  One kernel timer drives the wheel; it is programmed for the
+ * earliest expiry found in the next revolution, not for every tick.
+ *
+ * Callbacks run from that kernel timer in softirq context, one at a time,
+ * with the wheel lock dropped, so a callback may re-arm its own timer.
+ * A socket timer holds a reference on its socket while armed.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/timer.h>
+#include <linux/spinlock.h>
+#include "edu_tcp.h"
+#include "trace.h"
+
+#define EDU_WHEEL_BITS	9
+#define EDU_WHEEL_SLOTS	(1UL << EDU_WHEEL_BITS)
+#define EDU_WHEEL_MASK	(EDU_WHEEL_SLOTS - 1)
+
+static struct {
+	spinlock_t		lock;
+	struct hlist_head	slot[EDU_WHEEL_SLOTS];
+	unsigned long		clock;	/* next tick not yet processed */
+	unsigned int		count;	/* armed timers */
+	struct timer_list	timer;
+} wheel;
+
+void edu_timer_init(struct edu_timer *t, void (*fn)(struct edu_timer *t))
+{
+	INIT_HLIST_NODE(&t->node);
+	t->fn = fn;
+	t->armed = false;
+}
+
+/* Program the kernel timer for the first expiry of the coming revolution.
+ * Entries of later revolutions only need the wheel to come round again.
+ */
+static void wheel_schedule_next(void)
+{
+	unsigned long i, next = wheel.clock + EDU_WHEEL_SLOTS;
+	struct edu_timer *t;
+
+	if (!wheel.count)
+		return;
+	for (i = 0; i < EDU_WHEEL_SLOTS; i++) {
+		unsigned long tick = wheel.clock + i;
+
+		hlist_for_each_entry(t, &wheel.slot[tick & EDU_WHEEL_MASK], node) {
+			if (time_before_eq(t->expires, tick)) {
+				next = tick;
+				goto found;
+			}
+		}
+	}
+found:
+	mod_timer(&wheel.timer, next);
+}
+
+bool edu_timer_arm(struct edu_timer *t, unsigned long delay)
+{
+	bool was_idle;
+
+	spin_lock_bh(&wheel.lock);
+	was_idle = !t->armed;
+	if (t->armed) {
+		hlist_del(&t->node);
+	} else {
+		if (!wheel.count)
+			wheel.clock = jiffies;
+		wheel.count++;
+		t->armed = true;
+	}
+	t->expires = jiffies + max(delay, 1UL);
+	hlist_add_head(&t->node, &wheel.slot[t->expires & EDU_WHEEL_MASK]);
+	if (!timer_pending(&wheel.timer) ||
+	    time_before(t->expires, wheel.timer.expires))
+		mod_timer(&wheel.timer, t->expires);
+	spin_unlock_bh(&wheel.lock);
+	return was_idle;
+}
+
+bool edu_timer_cancel(struct edu_timer *t)
+{
+	bool was_armed;
+
+	spin_lock_bh(&wheel.lock);
+	was_armed = t->armed;
+	if (was_armed) {
+		hlist_del_init(&t->node);
+		t->armed = false;
+		wheel.count--;
+	}
+	spin_unlock_bh(&wheel.lock);
+	return was_armed;
+}
+
+static struct edu_timer *wheel_pop_expired(unsigned long now)
+{
+	struct edu_timer *t;
+
+	/* After a long stall one revolution visits every slot once. */
+	if (now - wheel.clock >= EDU_WHEEL_SLOTS)
+		wheel.clock = now - EDU_WHEEL_SLOTS + 1;
+	while (time_before_eq(wheel.clock, now)) {
+		hlist_for_each_entry(t, &wheel.slot[wheel.clock & EDU_WHEEL_MASK], node) {
+			if (time_before_eq(t->expires, now)) {
+				hlist_del_init(&t->node);
+				t->armed = false;
+				wheel.count--;
+				return t;
+			}
+		}
+		wheel.clock++;
+	}
+	return NULL;
+}
+
+static void wheel_tick(struct timer_list *unused)
+{
+	unsigned long now = jiffies;
+	struct edu_timer *t;
+
+	spin_lock(&wheel.lock);
+	while ((t = wheel_pop_expired(now))) {
+		spin_unlock(&wheel.lock);
+		t->fn(t);
+		spin_lock(&wheel.lock);
+	}
+	wheel_schedule_next();
+	spin_unlock(&wheel.lock);
+}
+
+/* Wait until no callback is running, e.g. before a netns's state goes. */
+void edu_wheel_barrier(void)
+{
+	timer_delete_sync(&wheel.timer);
+	spin_lock_bh(&wheel.lock);
+	wheel_schedule_next();
+	spin_unlock_bh(&wheel.lock);
+}
+
+int edu_wheel_init(void)
+{
+	unsigned long i;
+
+	spin_lock_init(&wheel.lock);
+	for (i = 0; i < EDU_WHEEL_SLOTS; i++)
+		INIT_HLIST_HEAD(&wheel.slot[i]);
+	wheel.clock = jiffies;
+	wheel.count = 0;
+	timer_setup(&wheel.timer, wheel_tick, 0);
+	return 0;
+}
+
+void edu_wheel_exit(void)
+{
+	timer_shutdown_sync(&wheel.timer);
+	WARN_ON_ONCE(wheel.count);
+}
+
+/* ---- socket timers ---- */
+
+unsigned long edu_msl_jiffies(void)
+{
+	return msecs_to_jiffies(READ_ONCE(edu_msl_ms));
+}
+
+static const char *const edu_timer_names[] = {
+	[EDU_TIMER_OFF]		= "off",
+	[EDU_TIMER_RETRANS]	= "retrans",
+	[EDU_TIMER_PERSIST]	= "persist",
+	[EDU_TIMER_DELACK]	= "delack",
+	[EDU_TIMER_KEEPALIVE]	= "keepalive",
+	[EDU_TIMER_TIMEWAIT]	= "timewait",
+};
+
+const char *edu_timer_name(enum edu_rtx_kind kind)
+{
+	return edu_timer_names[kind];
+}
+
+/* A timer that fires while a system call holds the socket comes back a
+ * tick later rather than touching state the caller is using.
+ */
+static bool edu_timer_defer(struct sock *sk, struct edu_timer *t)
+{
+	if (!sock_owned_by_user(sk))
+		return false;
+	edu_timer_arm(t, 1);	/* keeps the reference the wheel had */
+	return true;
+}
+
+/* RFC 6298 5.5-5.7 and RFC 5681 3.1 (equation 4): back off, shrink the
+ * window to one segment and go back to the first unacknowledged byte.
+ */
+static void edu_rto_expired(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	unsigned int limit;
+	u32 flight;
+
+	switch (sk->sk_state) {
+	case EDU_TCP_SYN_SENT:
+		limit = READ_ONCE(edu_syn_retries);
+		break;
+	case EDU_TCP_SYN_RCVD:
+		limit = es->parent ? READ_ONCE(edu_synack_retries) : READ_ONCE(edu_syn_retries);
+		break;
+	default:
+		limit = READ_ONCE(edu_retries);
+	}
+	if (es->retries >= limit) {
+		if (es->parent) {	/* half-open child: drop it quietly */
+			edu_listener_drop_child(sk);
+			return;
+		}
+		edu_inc(sock_net(sk), EDU_MIB_ATTEMPTFAILS);
+		edu_reset(sk, ETIMEDOUT);
+		return;
+	}
+	es->retries++;
+	edu_inc(sock_net(sk), EDU_MIB_RTOEXPIRED);
+
+	flight = es->snd_max - es->snd_una;
+	es->ssthresh = max(flight / 2, 2U * es->mss);
+	es->cwnd = es->mss;
+	es->bytes_acked = 0;
+	es->in_recovery = false;
+	es->dupacks = 0;
+	es->rtt_timing = false;		/* Karn: no sample from a retransmission */
+	es->backoff = min_t(u8, es->backoff + 1, 30);
+	es->snd_nxt = es->snd_una;
+	edu_retransmit_head(sk);
+	edu_rearm_rtx(sk);
+	edu_push(sk, false);
+}
+
+static void edu_rtx_fire(struct edu_timer *t)
+{
+	struct edu_sock *es = container_of(t, struct edu_sock, rtx_timer);
+	struct sock *sk = &es->inet.sk;
+	enum edu_rtx_kind kind;
+
+	bh_lock_sock(sk);
+	if (edu_timer_defer(sk, t))
+		goto out_unlock;
+	kind = es->rtx_kind;
+	es->rtx_kind = EDU_TIMER_OFF;
+	trace_edu_tcp_timer(sk, edu_timer_name(kind));
+	switch (kind) {
+	case EDU_TIMER_RETRANS:
+		if (sk->sk_state != EDU_TCP_CLOSED)
+			edu_rto_expired(sk);
+		break;
+	case EDU_TIMER_PERSIST:
+		edu_send_probe(sk);
+		break;
+	case EDU_TIMER_TIMEWAIT:	/* an orphan stuck in FIN-WAIT-2 */
+		edu_done(sk);
+		break;
+	default:
+		break;
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return;
+out_unlock:
+	bh_unlock_sock(sk);
+}
+
+static void edu_delack_fire(struct edu_timer *t)
+{
+	struct edu_sock *es = container_of(t, struct edu_sock, delack_timer);
+	struct sock *sk = &es->inet.sk;
+
+	bh_lock_sock(sk);
+	if (edu_timer_defer(sk, t)) {
+		bh_unlock_sock(sk);
+		return;
+	}
+	if (es->ack_pending && sk->sk_state != EDU_TCP_CLOSED &&
+	    sk->sk_state != EDU_TCP_LISTEN) {
+		trace_edu_tcp_timer(sk, "delack");
+		edu_inc(sock_net(sk), EDU_MIB_DELAYEDACKS);
+		edu_send_ack(sk);
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+void edu_sock_timers_init(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	edu_timer_init(&es->rtx_timer, edu_rtx_fire);
+	edu_timer_init(&es->delack_timer, edu_delack_fire);
+	es->rtx_kind = EDU_TIMER_OFF;
+}
+
+static void edu_sock_timer_arm(struct sock *sk, struct edu_timer *t,
+			       unsigned long delay)
+{
+	sock_hold(sk);
+	if (!edu_timer_arm(t, delay))
+		__sock_put(sk);	/* it already held one */
+}
+
+static void edu_sock_timer_cancel(struct sock *sk, struct edu_timer *t)
+{
+	if (edu_timer_cancel(t))
+		__sock_put(sk);
+}
+
+void edu_reset_rtx_timer(struct sock *sk, enum edu_rtx_kind kind,
+			 unsigned long delay)
+{
+	edu_sk(sk)->rtx_kind = kind;
+	edu_sock_timer_arm(sk, &edu_sk(sk)->rtx_timer, delay);
+}
+
+void edu_stop_rtx_timer(struct sock *sk)
+{
+	edu_sk(sk)->rtx_kind = EDU_TIMER_OFF;
+	edu_sock_timer_cancel(sk, &edu_sk(sk)->rtx_timer);
+}
+
+/* RFC 9293 3.8.6.3: delay an ACK by less than 0.5 s; Linux's 40 ms keeps
+ * request/response traffic brisk.
+ */
+#define EDU_DELACK_MS	40
+
+void edu_schedule_delack(struct sock *sk)
+{
+	struct edu_timer *t = &edu_sk(sk)->delack_timer;
+
+	if (t->armed)
+		return;
+	edu_sock_timer_arm(sk, t, msecs_to_jiffies(EDU_DELACK_MS));
+}
+
+void edu_stop_delack(struct sock *sk)
+{
+	edu_sock_timer_cancel(sk, &edu_sk(sk)->delack_timer);
+}
+
+void edu_stop_timers(struct sock *sk)
+{
+	edu_stop_rtx_timer(sk);
+	edu_stop_delack(sk);
+}
+
+void edu_tw_arm(struct edu_tw *tw, unsigned long delay)
+{
+	edu_timer_arm(&tw->timer, delay);
+}

@@ -1,0 +1,397 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared by the selftests/*.sh network tests (source it, don't run it):
+# TAP output, two network namespaces joined by a veth pair, impairments,
+# scripted socket peers (lib/peer.py), /proc/edu_tcp rows and counters.
+#
+#   ns A: veth_a 10.200.1.1/24  <====veth====>  veth_b 10.200.1.2/24 :ns B
+#
+# The protocol comes from $EDU_PROTO (default 253).  With EDU_PROTO=6 the
+# scripts run against the kernel's TCP, which validates the tests; edu_tcp
+# counters are then mapped to the kernel's /proc/net/snmp where one exists,
+# and checks with no TCP equivalent SKIP with a reason.
+
+EDU_PROTO=${EDU_PROTO:-253}
+export EDU_PROTO
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# /usr/bin/python3 first: a pyenv shim is a shell script, slow in a TCG guest.
+if [ -z "${PYTHON:-}" ]; then
+	if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
+fi
+PARAM_DIR=/sys/module/edu_tcp/parameters
+
+NS_A=edu_a_$$
+NS_B=edu_b_$$
+DEV_A=veth_a
+DEV_B=veth_b
+IP_A=10.200.1.1
+IP_B=10.200.1.2
+T=$(mktemp -d /tmp/edu_selftest.XXXXXX)
+
+TAP_N=0
+TAP_FAILED=0
+TAP_PASSED=0
+declare -A PEER_FD PEER_SEEN PEER_PID PARAM_SAVED
+BG_PIDS=()
+
+is_edu() { [ "$EDU_PROTO" != 6 ]; }
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+now_ms() { date +%s%3N; }
+note() { echo "# $*"; }
+# Record why a test failed; the caller then returns 1.
+fail() { echo "# FAIL: $*"; }
+
+# ---- TAP ------------------------------------------------------------------
+
+tap_plan() {
+	echo "TAP version 13"
+	echo "1..$1"
+}
+
+dump_diag() {
+	local ns
+	for ns in "$NS_A" "$NS_B"; do
+		ip netns list 2>/dev/null | grep -qw "$ns" || continue
+		echo "# --- netns $ns"
+		if [ -r /proc/edu_tcp ]; then
+			echo "# cat /proc/edu_tcp"
+			nsx "$ns" cat /proc/edu_tcp 2>&1 | sed 's/^/#   /'
+		fi
+		if nsx "$ns" test -r /proc/net/edu_tcp_stat; then
+			echo "# cat /proc/net/edu_tcp_stat"
+			nsx "$ns" cat /proc/net/edu_tcp_stat 2>&1 | sed 's/^/#   /'
+		fi
+		if ! is_edu; then
+			nsx "$ns" ss -tanoi 2>&1 | sed 's/^/#   /'
+		fi
+		nsx "$ns" tc qdisc show 2>&1 | sed 's/^/#   /'
+	done
+}
+
+# run_test NAME FUNCTION: the function returns 0 (pass), 1 (fail) or 2
+# (skip, reason in $SKIP_REASON).  Peers, impairments and module
+# parameters are reset after each test so that one failure doesn't cascade;
+# a test that sets KEEP_PEERS=1 hands its peers on to the next one.
+KEEP_PEERS=0
+run_test() {
+	local name=$1 fn=$2 rc p
+	SKIP_REASON=
+	"$fn"
+	rc=$?
+	[ "$KEEP_PEERS" = 1 ] || peer_stop_all
+	unimpair_all
+	for p in "${!PARAM_SAVED[@]}"; do
+		param_restore "$p"
+	done
+	TAP_N=$((TAP_N + 1))
+	case $rc in
+	0) echo "ok $TAP_N $name"; TAP_PASSED=$((TAP_PASSED + 1)) ;;
+	2) echo "ok $TAP_N $name # SKIP ${SKIP_REASON:-no reason given}" ;;
+	*)
+		dump_diag
+		echo "not ok $TAP_N $name"
+		TAP_FAILED=1
+		;;
+	esac
+}
+
+# kselftest exit codes: 1 on failure, 4 when everything was skipped.
+tap_exit() {
+	if [ "$TAP_FAILED" != 0 ]; then exit 1; fi
+	if [ "$TAP_PASSED" = 0 ] && [ "$TAP_N" != 0 ]; then exit 4; fi
+	exit 0
+}
+
+# Whole-script skip (no root, no ip netns, ...): a plan of N skipped tests.
+skip_all() { # N reason
+	local i
+	tap_plan "$1"
+	for i in $(seq 1 "$1"); do echo "ok $i # SKIP $2"; done
+	exit 4
+}
+
+# ---- topology -------------------------------------------------------------
+
+setup_pair() {
+	ip netns add "$NS_A" && ip netns add "$NS_B" || return 1
+	ip link add "$DEV_A" netns "$NS_A" type veth peer name "$DEV_B" netns "$NS_B" || return 1
+	nsx "$NS_A" ip addr add "$IP_A/24" dev "$DEV_A" || return 1
+	nsx "$NS_B" ip addr add "$IP_B/24" dev "$DEV_B" || return 1
+	local ns dev
+	for ns in "$NS_A" "$NS_B"; do
+		nsx "$ns" ip link set lo up || return 1
+	done
+	nsx "$NS_A" ip link set "$DEV_A" up || return 1
+	nsx "$NS_B" ip link set "$DEV_B" up || return 1
+	# Checksums in software: veth would otherwise leave a CHECKSUM_PARTIAL
+	# skb unchecked on receive, and netem's corruption would go unseen.
+	# No GSO either, so that netem loses, duplicates and corrupts single
+	# segments (kernel TCP would otherwise hand it 64 KiB super-packets).
+	for ns in "$NS_A:$DEV_A" "$NS_B:$DEV_B"; do
+		dev=${ns#*:}
+		nsx "${ns%%:*}" ethtool -K "$dev" tx off >/dev/null 2>&1 ||
+			{ note "ethtool -K $dev tx off failed"; return 1; }
+		nsx "${ns%%:*}" ethtool -K "$dev" gso off tso off >/dev/null 2>&1
+	done
+	# Static neighbours: a 100% loss impairment must drop only our
+	# segments, not ARP, or a lost ARP would end a connect() with
+	# EHOSTUNREACH instead of letting SYN retransmission run.
+	local mac_a mac_b
+	mac_a=$(nsx "$NS_A" cat "/sys/class/net/$DEV_A/address")
+	mac_b=$(nsx "$NS_B" cat "/sys/class/net/$DEV_B/address")
+	nsx "$NS_A" ip neigh replace "$IP_B" lladdr "$mac_b" dev "$DEV_A" nud permanent &&
+		nsx "$NS_B" ip neigh replace "$IP_A" lladdr "$mac_a" dev "$DEV_B" nud permanent
+}
+
+cleanup() {
+	local pid p
+	peer_stop_all
+	for pid in "${BG_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for p in "${!PARAM_SAVED[@]}"; do
+		echo "${PARAM_SAVED[$p]}" >"$PARAM_DIR/$p" 2>/dev/null
+	done
+	ip netns del "$NS_A" 2>/dev/null
+	ip netns del "$NS_B" 2>/dev/null
+	rm -rf "$T"
+}
+
+# Common preconditions; exits with a whole-plan skip when unmet.
+require_env() { # N
+	[ "$(id -u)" = 0 ] || skip_all "$1" "needs root"
+	command -v ip >/dev/null || skip_all "$1" "needs iproute2"
+	command -v "$PYTHON" >/dev/null || skip_all "$1" "needs python3"
+	if is_edu && [ ! -d /sys/module/edu_tcp ]; then
+		skip_all "$1" "edu_tcp is not loaded"
+	fi
+	trap cleanup EXIT
+	setup_pair || { cleanup; skip_all "$1" "cannot create network namespaces/veth"; }
+}
+
+# ---- module parameters ----------------------------------------------------
+
+# Set an edu_tcp parameter, remembering the first old value for cleanup.
+param_set() { # name value
+	local f=$PARAM_DIR/$1
+	[ -w "$f" ] || return 1
+	[ -n "${PARAM_SAVED[$1]+x}" ] || PARAM_SAVED[$1]=$(cat "$f")
+	echo "$2" >"$f"
+}
+
+param_restore() { # name
+	[ -n "${PARAM_SAVED[$1]+x}" ] || return 0
+	echo "${PARAM_SAVED[$1]}" >"$PARAM_DIR/$1"
+	unset "PARAM_SAVED[$1]"
+}
+
+# ---- counters ---------------------------------------------------------------
+
+# snmp_get NS FILE PREFIX FIELD: /proc/net/snmp style "Prefix: names" then
+# "Prefix: values" lines.
+snmp_get() {
+	nsx "$1" cat "$2" 2>/dev/null | awk -v p="$3:" -v f="$4" '
+		$1 == p && !hdr { for (i = 2; i <= NF; i++) col[$i] = i; hdr = 1; next }
+		$1 == p && hdr { if (f in col) print $col[f]; exit }'
+}
+
+# counter NS NAME: an edu_tcp_stat counter, or with EDU_PROTO=6 the
+# kernel TCP counter that means the same; empty when there is none.
+counter() {
+	local ns=$1 name=$2
+	if is_edu; then
+		nsx "$ns" awk -v n="$name" '$1 == n { print $2 }' /proc/net/edu_tcp_stat 2>/dev/null
+		return
+	fi
+	case $name in
+	InSegs | OutSegs | RetransSegs | InErrs | OutRsts | ActiveOpens | \
+		PassiveOpens | AttemptFails | EstabResets)
+		snmp_get "$ns" /proc/net/snmp Tcp "$name" ;;
+	DropBadCsum) snmp_get "$ns" /proc/net/snmp Tcp InCsumErrors ;;
+	SynRetrans) snmp_get "$ns" /proc/net/netstat TcpExt TCPSynRetrans ;;
+	# Kernel TCP has no FIN-only counter; with only a FIN in flight
+	# every retransmission is the FIN (or a probe standing for it).
+	FinRetrans) snmp_get "$ns" /proc/net/snmp Tcp RetransSegs ;;
+	*) ;;
+	esac
+}
+
+# expect_delta NS NAME BEFORE OP VALUE: compare (now - before) with VALUE
+# using test(1)'s OP (-ge, -eq ...).  Returns 0 ok, 1 wrong, 2 no counter.
+expect_delta() {
+	local now
+	now=$(counter "$1" "$2")
+	if [ -z "$3" ] || [ -z "$now" ]; then
+		if is_edu; then
+			fail "counter $2 missing in /proc/net/edu_tcp_stat"
+			return 1
+		fi
+		note "kernel TCP has no counter like $2: not checked"
+		return 2
+	fi
+	if test "$((now - $3))" "$4" "$5"; then
+		note "$2 delta $((now - $3)) ($4 $5)"
+		return 0
+	fi
+	fail "$2 delta is $((now - $3)), expected $4 $5 (before $3, now $now)"
+	return 1
+}
+
+# ---- /proc/edu_tcp ----------------------------------------------------------
+
+# proc_row NS LOCAL REMOTE: "state timer timer_ms" of the row with these
+# addresses (a.b.c.d:port), found by header column names.
+proc_row() {
+	nsx "$1" cat /proc/edu_tcp 2>/dev/null | awk -v l="$2" -v r="$3" '
+		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		$col["local_address"] == l && $col["remote_address"] == r {
+			print $col["state"], $col["timer"], $col["timer_ms"]; exit }'
+}
+
+# ---- impairments ------------------------------------------------------------
+
+IMPAIRED=()
+
+# impair NS DEV NETEM-ARGS...: netem on DEV's egress.  Returns 2 when this
+# kernel has no netem (the host validating the tests), 1 on other errors.
+impair() {
+	local ns=$1 dev=$2 err
+	shift 2
+	err=$(nsx "$ns" tc qdisc replace dev "$dev" root netem "$@" 2>&1) && {
+		IMPAIRED+=("$ns:$dev")
+		return 0
+	}
+	note "tc netem $*: $err"
+	case $err in *"unknown"* | *"not found"*) return 2 ;; esac
+	return 1
+}
+
+# netem's rate where there is netem (the guest cannot autoload sch_tbf),
+# else a token bucket (a host without sch_netem).
+impair_rate() { # NS DEV RATE
+	local rc
+	impair "$1" "$2" rate "$3" >/dev/null
+	rc=$?
+	[ $rc = 2 ] || return $rc
+	nsx "$1" tc qdisc replace dev "$2" root tbf rate "$3" burst 32kbit latency 100ms || return 1
+	IMPAIRED+=("$1:$2")
+}
+
+have_nft() {
+	command -v nft >/dev/null && nsx "$NS_B" nft list tables >/dev/null 2>&1
+}
+
+# lose FROM PERCENT: drop PERCENT% of our protocol's packets sent by
+# namespace FROM (A or B).  netem on FROM's veth when it exists; otherwise
+# an nftables rule on the receiving side, so the host without sch_netem can
+# still validate loss tests.  Returns 2 when neither is available.
+lose() {
+	local from=$1 pct=$2 ns dev to saddr rc
+	if [ "$from" = A ]; then
+		ns=$NS_A dev=$DEV_A to=$NS_B saddr=$IP_A
+	else
+		ns=$NS_B dev=$DEV_B to=$NS_A saddr=$IP_B
+	fi
+	impair "$ns" "$dev" loss "$pct%" >/dev/null
+	rc=$?
+	[ $rc = 2 ] || return $rc
+	have_nft || return 2
+	local rule="ip saddr $saddr ip protocol $EDU_PROTO"
+	[ "$pct" = 100 ] || rule="$rule numgen random mod 100 < $pct"
+	nsx "$to" nft add table ip edu_loss 2>/dev/null
+	nsx "$to" nft "add chain ip edu_loss in { type filter hook prerouting priority -300; }" &&
+		nsx "$to" nft add rule ip edu_loss in $rule drop || return 1
+	IMPAIRED+=("nft:$to")
+}
+
+unimpair_all() {
+	local i
+	for i in "${IMPAIRED[@]}"; do
+		case $i in
+		nft:*) nsx "${i#nft:}" nft delete table ip edu_loss 2>/dev/null ;;
+		*) nsx "${i%%:*}" tc qdisc del dev "${i#*:}" root 2>/dev/null ;;
+		esac
+	done
+	IMPAIRED=()
+}
+
+# ---- scripted peers (lib/peer.py) ------------------------------------------
+
+peer_start() { # NAME NS
+	local name=$1 ns=$2 fd
+	mkfifo "$T/$name.in" || return 1
+	: >"$T/$name.out"
+	nsx "$ns" timeout 120 "$PYTHON" "$LIB_DIR/peer.py" \
+		<"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
+	PEER_PID[$name]=$!
+	exec {fd}>"$T/$name.in"
+	PEER_FD[$name]=$fd
+	PEER_SEEN[$name]=0
+}
+
+peer_send() { # NAME COMMAND...
+	echo "${*:2}" >&"${PEER_FD[$1]}"
+}
+
+# peer_wait NAME [TIMEOUT_S]: the next reply line, in $REPLY.
+peer_wait() {
+	local name=$1 end n
+	end=$(($(now_ms) + ${2:-20} * 1000))
+	REPLY=
+	while :; do
+		n=$(wc -l <"$T/$name.out")
+		if [ "$n" -gt "${PEER_SEEN[$name]}" ]; then
+			PEER_SEEN[$name]=$((PEER_SEEN[$name] + 1))
+			REPLY=$(sed -n "${PEER_SEEN[$name]}p" "$T/$name.out")
+			note "$name: $REPLY"
+			[ "${REPLY%% *}" = ok ]
+			return
+		fi
+		if [ "$(now_ms)" -gt "$end" ]; then
+			REPLY="err TIMEOUT (no reply from peer $name)"
+			note "$name: $REPLY"
+			sed 's/^/#   stderr: /' "$T/$name.err"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+peer_cmd() { # NAME TIMEOUT_S COMMAND...
+	note "$1> ${*:3}"
+	peer_send "$1" "${@:3}"
+	peer_wait "$1" "$2"
+}
+
+peer_stop_all() {
+	local name fd
+	for name in "${!PEER_FD[@]}"; do
+		fd=${PEER_FD[$name]}
+		echo exit >&"$fd" 2>/dev/null
+		exec {fd}>&-
+		# Give it a moment to close its sockets, then make sure.
+		timeout 5 tail --pid="${PEER_PID[$name]}" -f /dev/null 2>/dev/null
+		kill "${PEER_PID[$name]}" 2>/dev/null
+		wait "${PEER_PID[$name]}" 2>/dev/null
+		rm -f "$T/$name.in"
+	done
+	PEER_FD=()
+	PEER_PID=()
+	PEER_SEEN=()
+}
+
+# word N of $REPLY (0-based after "ok"), e.g. the port of "ok listening 5000".
+reply_word() {
+	local -a w
+	read -r -a w <<<"$REPLY"
+	echo "${w[$1]}"
+}
+
+# info_get KEY: a field of the last "ok info k=v ..." reply.
+info_get() {
+	local kv
+	for kv in $REPLY; do
+		[ "${kv%%=*}" = "$1" ] && { echo "${kv#*=}"; return 0; }
+	done
+	return 1
+}

@@ -1,0 +1,1018 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * socket_api: the socket-call surface of edu_tcp over loopback.
+ *
+ * Each test states one piece of TCP's behaviour as seen from user space
+ * (return values, errno, readiness) and checks edu_tcp does the same.  The
+ * protocol comes from $EDU_PROTO; run with EDU_PROTO=6 to check the test
+ * itself against the kernel's TCP.  Tests that look at /proc/edu_tcp or
+ * edu_tcp's counters SKIP under EDU_PROTO=6.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+
+#include "kselftest_harness.h"
+#include "edu_common.h"
+
+/* Everything here must be quick; a TCG guest is ~50x slower than native. */
+#define WAIT_MS 2000
+
+static void ignore_sigpipe(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* ---- socket() --------------------------------------------------------- */
+
+TEST(walking_skeleton)
+{
+	char buf[8] = {};
+	int cli, srv;
+
+	ASSERT_EQ(0, edu_pair(&cli, &srv));
+	ASSERT_EQ(4, send(cli, "ping", 4, 0));
+	ASSERT_EQ(4, recv(srv, buf, 4, MSG_WAITALL));
+	ASSERT_EQ(0, memcmp(buf, "ping", 4));
+	ASSERT_EQ(4, send(srv, "pong", 4, 0));
+	ASSERT_EQ(4, recv(cli, buf, 4, MSG_WAITALL));
+	ASSERT_EQ(0, memcmp(buf, "pong", 4));
+	close(cli);
+	/* The orderly close reaches the other side as end-of-file. */
+	ASSERT_EQ(0, recv(srv, buf, sizeof(buf), 0));
+	close(srv);
+}
+
+TEST(socket_stream)
+{
+	socklen_t len = sizeof(int);
+	int fd, val;
+
+	fd = edu_socket(0);
+	ASSERT_LE(0, fd) TH_LOG("socket(AF_INET, SOCK_STREAM, %d): %s",
+				edu_proto(), strerror(errno));
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &val, &len));
+	EXPECT_EQ(edu_proto(), val);
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_TYPE, &val, &len));
+	EXPECT_EQ(SOCK_STREAM, val);
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &val, &len));
+	EXPECT_EQ(AF_INET, val);
+	close(fd);
+
+	/* The type flags are the socket layer's job, but must still work. */
+	fd = edu_socket(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_TRUE(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	EXPECT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+}
+
+/*
+ * inet_create() answers EPROTONOSUPPORT when the type has registered
+ * protocols but not this one (SOCK_DGRAM has UDP), ESOCKTNOSUPPORT when
+ * the type has none at all (SOCK_SEQPACKET).  SOCK_DGRAM+IPPROTO_TCP shows
+ * the same, so edu_tcp registering only SOCK_STREAM gives these for free.
+ */
+TEST(socket_dgram_refused)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, edu_proto());
+
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EPROTONOSUPPORT, errno);
+	if (fd >= 0)
+		close(fd);
+}
+
+TEST(socket_seqpacket_refused)
+{
+	int fd = socket(AF_INET, SOCK_SEQPACKET, edu_proto());
+
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(ESOCKTNOSUPPORT, errno);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* A fresh socket is CLOSED: TCP reports POLLOUT|POLLHUP for it. */
+TEST(poll_fresh_socket)
+{
+	int fd = edu_socket(0);
+	short ev;
+
+	ASSERT_LE(0, fd);
+	ev = edu_poll(fd, POLLIN | POLLOUT | POLLPRI | POLLRDHUP, 0);
+	EXPECT_EQ(POLLOUT | POLLHUP, ev & (POLLIN | POLLOUT | POLLHUP | POLLERR | POLLRDHUP | POLLPRI));
+	close(fd);
+}
+
+/* Data calls on a socket that never connected. */
+TEST(io_unconnected)
+{
+	char c = 0;
+	int fd = edu_socket(0);
+
+	ASSERT_LE(0, fd);
+	ignore_sigpipe();
+	EXPECT_EQ(-1, recv(fd, &c, 1, 0));
+	EXPECT_EQ(ENOTCONN, errno);
+	EXPECT_EQ(-1, send(fd, &c, 1, MSG_NOSIGNAL));
+	EXPECT_EQ(EPIPE, errno);
+	close(fd);
+}
+
+/* ---- bind() ------------------------------------------------------------ */
+
+TEST(bind_ephemeral_in_range)
+{
+	struct sockaddr_in sin;
+	int lo = 0, hi = 0, fd;
+	FILE *f;
+
+	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(2, fscanf(f, "%d %d", &lo, &hi));
+	fclose(f);
+
+	for (int i = 0; i < 5; i++) {
+		fd = edu_socket(0);
+		ASSERT_LE(0, fd);
+		edu_loopback(&sin, 0);
+		ASSERT_EQ(0, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
+		EXPECT_LE(lo, edu_port_of(fd, false));
+		EXPECT_GE(hi, edu_port_of(fd, false));
+		close(fd);
+	}
+}
+
+TEST(bind_eaddrinuse)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int a = edu_socket(0), b = edu_socket(0), c;
+
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	edu_loopback(&sin, 0);
+	ASSERT_EQ(0, bind(a, (struct sockaddr *)&sin, sizeof(sin)));
+	ASSERT_EQ(0, getsockname(a, (struct sockaddr *)&sin, &len));
+	/* Bound, not even listening, and the port is already taken ... */
+	EXPECT_EQ(-1, bind(b, (struct sockaddr *)&sin, sizeof(sin)));
+	EXPECT_EQ(EADDRINUSE, errno);
+	/* ... also for the wildcard address, which overlaps 127.0.0.1. */
+	c = edu_socket(0);
+	ASSERT_LE(0, c);
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	EXPECT_EQ(-1, bind(c, (struct sockaddr *)&sin, sizeof(sin)));
+	EXPECT_EQ(EADDRINUSE, errno);
+	close(a);
+	/* Closing a never-connected socket frees the port at once. */
+	EXPECT_EQ(0, bind(c, (struct sockaddr *)&sin, sizeof(sin)));
+	close(b);
+	close(c);
+}
+
+TEST(bind_twice_einval)
+{
+	struct sockaddr_in sin;
+	int fd = edu_socket(0);
+
+	ASSERT_LE(0, fd);
+	edu_loopback(&sin, 0);
+	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
+	EXPECT_EQ(-1, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+TEST(bind_bad_address)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = edu_socket(0);
+
+	ASSERT_LE(0, fd);
+	edu_loopback(&sin, 0);
+	/* Too short for a sockaddr_in. */
+	EXPECT_EQ(-1, bind(fd, (struct sockaddr *)&sin, sizeof(sin) - 8));
+	EXPECT_EQ(EINVAL, errno);
+	/* Right length, wrong family. */
+	EXPECT_EQ(-1, bind(fd, (struct sockaddr *)&sun, sizeof(sin)));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+	/* An address no interface has (TEST-NET-1). */
+	sin.sin_addr.s_addr = htonl(0xc0000201);
+	EXPECT_EQ(-1, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
+	EXPECT_EQ(EADDRNOTAVAIL, errno);
+	/* None of the failures left the socket bound. */
+	edu_loopback(&sin, 0);
+	EXPECT_EQ(0, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
+	close(fd);
+}
+
+/*
+ * SO_REUSEADDR lets two non-listening sockets share a port, but never a
+ * port somebody listens on.
+ */
+TEST(bind_reuseaddr)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int one = 1, a, b, c;
+
+	a = edu_socket(0);
+	b = edu_socket(0);
+	c = edu_socket(0);
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, setsockopt(a, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, setsockopt(b, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	edu_loopback(&sin, 0);
+	ASSERT_EQ(0, bind(a, (struct sockaddr *)&sin, sizeof(sin)));
+	ASSERT_EQ(0, getsockname(a, (struct sockaddr *)&sin, &len));
+	EXPECT_EQ(0, bind(b, (struct sockaddr *)&sin, sizeof(sin)));
+	ASSERT_EQ(0, listen(a, 1));
+	/* Only one of the sharers may listen ... */
+	EXPECT_EQ(-1, listen(b, 1));
+	EXPECT_EQ(EADDRINUSE, errno);
+	/* ... and nobody may join a port that has a listener. */
+	EXPECT_EQ(-1, bind(c, (struct sockaddr *)&sin, sizeof(sin)));
+	EXPECT_EQ(EADDRINUSE, errno);
+	close(a);
+	close(b);
+	close(c);
+}
+
+/*
+ * After the server closes first its port is held by a TIME-WAIT socket.
+ * Rebinding it needs SO_REUSEADDR on the new socket and on the old one
+ * (the accepted socket inherits the listener's setting and TIME-WAIT keeps
+ * it); this is the classic "restart a server" case.
+ */
+static void time_wait_on_server_port(struct __test_metadata *_metadata,
+				     int reuse_old, unsigned short *port)
+{
+	struct sockaddr_in addr;
+	char c;
+	int lfd, cli, srv;
+
+	lfd = edu_socket(0);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &reuse_old,
+				sizeof(reuse_old)));
+	edu_loopback(&addr, 0);
+	ASSERT_EQ(0, bind(lfd, (struct sockaddr *)&addr, sizeof(addr)));
+	ASSERT_EQ(0, listen(lfd, 1));
+	*port = edu_port_of(lfd, false);
+	addr.sin_port = htons(*port);
+	cli = edu_connect(&addr, 0);
+	ASSERT_LE(0, cli);
+	srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, srv);
+	close(lfd);
+	close(srv);			/* active close: server side TIME-WAIT */
+	ASSERT_EQ(0, recv(cli, &c, 1, 0));
+	close(cli);
+	/* Let the final ACK land so the server is really in TIME-WAIT. */
+	edu_sleep_ms(50);
+}
+
+TEST(bind_reuseaddr_time_wait)
+{
+	struct sockaddr_in sin;
+	unsigned short port;
+	int one = 1, fd;
+
+	time_wait_on_server_port(_metadata, 1, &port);
+	edu_loopback(&sin, port);
+
+	fd = edu_socket(0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
+	EXPECT_EQ(EADDRINUSE, errno);
+	close(fd);
+
+	fd = edu_socket(0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	EXPECT_EQ(0, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
+	EXPECT_EQ(0, listen(fd, 1));
+	close(fd);
+}
+
+TEST(bind_time_wait_without_old_reuseaddr)
+{
+	struct sockaddr_in sin;
+	unsigned short port;
+	int one = 1, fd;
+
+	time_wait_on_server_port(_metadata, 0, &port);
+	edu_loopback(&sin, port);
+	fd = edu_socket(0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	EXPECT_EQ(-1, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
+	EXPECT_EQ(EADDRINUSE, errno);
+	close(fd);
+}
+
+/* ---- listen() / accept() ---------------------------------------------- */
+
+/* listen() on an unbound socket picks an ephemeral port, like TCP. */
+TEST(listen_autobind)
+{
+	int fd = edu_socket(0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, listen(fd, 1));
+	EXPECT_NE(0, edu_port_of(fd, false));
+	/* Calling it again only changes the backlog. */
+	EXPECT_EQ(0, listen(fd, 8));
+	close(fd);
+}
+
+TEST(listen_on_connected_einval)
+{
+	int cli, srv;
+
+	ASSERT_EQ(0, edu_pair(&cli, &srv));
+	EXPECT_EQ(-1, listen(cli, 1));
+	EXPECT_EQ(EINVAL, errno);
+	close(cli);
+	close(srv);
+}
+
+TEST(accept_not_listening_einval)
+{
+	struct sockaddr_in sin;
+	int fd = edu_socket(0);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, accept(fd, NULL, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	edu_loopback(&sin, 0);
+	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
+	EXPECT_EQ(-1, accept(fd, NULL, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+TEST(accept_nonblock_eagain)
+{
+	struct sockaddr_in addr;
+	int lfd;
+
+	lfd = edu_socket(SOCK_NONBLOCK);
+	ASSERT_LE(0, lfd);
+	edu_loopback(&addr, 0);
+	ASSERT_EQ(0, bind(lfd, (struct sockaddr *)&addr, sizeof(addr)));
+	ASSERT_EQ(0, listen(lfd, 1));
+	EXPECT_EQ(-1, accept(lfd, NULL, NULL));
+	EXPECT_EQ(EAGAIN, errno);
+	close(lfd);
+}
+
+TEST(accept4_flags)
+{
+	struct sockaddr_in addr, peer;
+	socklen_t len = sizeof(peer);
+	int lfd, cli, srv;
+
+	lfd = edu_listener(&addr, 4);
+	ASSERT_LE(0, lfd);
+
+	cli = edu_connect(&addr, 0);
+	ASSERT_LE(0, cli);
+	srv = accept4(lfd, (struct sockaddr *)&peer, &len,
+		      SOCK_NONBLOCK | SOCK_CLOEXEC);
+	ASSERT_LE(0, srv);
+	EXPECT_TRUE(fcntl(srv, F_GETFL) & O_NONBLOCK);
+	EXPECT_TRUE(fcntl(srv, F_GETFD) & FD_CLOEXEC);
+	/* accept reports the client's own address. */
+	EXPECT_EQ(sizeof(peer), len);
+	EXPECT_EQ(AF_INET, peer.sin_family);
+	EXPECT_EQ(htonl(INADDR_LOOPBACK), peer.sin_addr.s_addr);
+	EXPECT_EQ(edu_port_of(cli, false), ntohs(peer.sin_port));
+	close(cli);
+	close(srv);
+
+	/* Without flags nothing is inherited, even from a non-blocking listener. */
+	ASSERT_EQ(0, fcntl(lfd, F_SETFL, O_NONBLOCK));
+	cli = edu_connect(&addr, 0);
+	ASSERT_LE(0, cli);
+	ASSERT_EQ(POLLIN, edu_poll(lfd, POLLIN, WAIT_MS));
+	srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, srv);
+	EXPECT_FALSE(fcntl(srv, F_GETFL) & O_NONBLOCK);
+	EXPECT_FALSE(fcntl(srv, F_GETFD) & FD_CLOEXEC);
+	close(cli);
+	close(srv);
+	close(lfd);
+}
+
+/* ---- connect() ---------------------------------------------------------- */
+
+TEST(connect_names)
+{
+	struct sockaddr_in a, b;
+	socklen_t len = sizeof(a);
+	int cli, srv;
+
+	ASSERT_EQ(0, edu_pair(&cli, &srv));
+	ASSERT_EQ(0, getsockname(cli, (struct sockaddr *)&a, &len));
+	ASSERT_EQ(0, getpeername(srv, (struct sockaddr *)&b, &len));
+	EXPECT_EQ(0, memcmp(&a, &b, sizeof(a)));
+	ASSERT_EQ(0, getpeername(cli, (struct sockaddr *)&a, &len));
+	ASSERT_EQ(0, getsockname(srv, (struct sockaddr *)&b, &len));
+	EXPECT_EQ(0, memcmp(&a, &b, sizeof(a)));
+	EXPECT_NE(0, a.sin_port);
+	close(cli);
+	close(srv);
+}
+
+TEST(getname_unconnected)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd = edu_socket(0);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, getpeername(fd, (struct sockaddr *)&sin, &len));
+	EXPECT_EQ(ENOTCONN, errno);
+	/* Unbound: the wildcard address and port 0. */
+	memset(&sin, 0xff, sizeof(sin));
+	ASSERT_EQ(0, getsockname(fd, (struct sockaddr *)&sin, &len));
+	EXPECT_EQ(AF_INET, sin.sin_family);
+	EXPECT_EQ(0u, sin.sin_addr.s_addr);
+	EXPECT_EQ(0, sin.sin_port);
+	close(fd);
+}
+
+/* A port that is bound but not listening: SYN gets RST. */
+static int reserve_port(struct sockaddr_in *addr)
+{
+	socklen_t len = sizeof(*addr);
+	int fd = edu_socket(0);
+
+	edu_loopback(addr, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) ||
+	    getsockname(fd, (struct sockaddr *)addr, &len))
+		return -1;
+	return fd;
+}
+
+TEST(connect_refused)
+{
+	struct sockaddr_in addr;
+	int hold = reserve_port(&addr), fd;
+
+	ASSERT_LE(0, hold);
+	fd = edu_socket(0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&addr, sizeof(addr)));
+	EXPECT_EQ(ECONNREFUSED, errno);
+	/* The error was returned, not left pending. */
+	EXPECT_EQ(0, edu_so_error(fd));
+	close(fd);
+	close(hold);
+}
+
+TEST(connect_refused_nonblocking)
+{
+	struct sockaddr_in addr;
+	int hold = reserve_port(&addr), fd;
+	short ev;
+
+	ASSERT_LE(0, hold);
+	fd = edu_socket(SOCK_NONBLOCK);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&addr, sizeof(addr)));
+	EXPECT_EQ(EINPROGRESS, errno);
+	ev = edu_poll(fd, POLLOUT, WAIT_MS);
+	EXPECT_TRUE(ev & POLLERR);
+	EXPECT_TRUE(ev & POLLHUP);
+	/* SO_ERROR reports the failure once, then clears it. */
+	EXPECT_EQ(ECONNREFUSED, edu_so_error(fd));
+	EXPECT_EQ(0, edu_so_error(fd));
+	close(fd);
+	close(hold);
+}
+
+/*
+ * A non-blocking connect always says EINPROGRESS, even on loopback where the
+ * handshake could finish at once.  Once POLLOUT is seen, the next connect()
+ * returns 0 (it collects the result), and only the one after says EISCONN.
+ */
+TEST(connect_nonblocking)
+{
+	struct sockaddr_in addr;
+	int lfd, fd, srv;
+
+	lfd = edu_listener(&addr, 1);
+	ASSERT_LE(0, lfd);
+	fd = edu_socket(SOCK_NONBLOCK);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(-1, connect(fd, (struct sockaddr *)&addr, sizeof(addr)));
+	ASSERT_EQ(EINPROGRESS, errno);
+	EXPECT_EQ(POLLOUT, edu_poll(fd, POLLOUT, WAIT_MS));
+	EXPECT_EQ(0, edu_so_error(fd));
+	EXPECT_EQ(0, connect(fd, (struct sockaddr *)&addr, sizeof(addr)));
+	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&addr, sizeof(addr)));
+	EXPECT_EQ(EISCONN, errno);
+	srv = accept(lfd, NULL, NULL);
+	EXPECT_LE(0, srv);
+	close(srv);
+	close(fd);
+	close(lfd);
+}
+
+TEST(connect_twice_eisconn)
+{
+	struct sockaddr_in addr;
+	int cli, srv;
+	socklen_t len = sizeof(addr);
+
+	ASSERT_EQ(0, edu_pair(&cli, &srv));
+	ASSERT_EQ(0, getpeername(cli, (struct sockaddr *)&addr, &len));
+	EXPECT_EQ(-1, connect(cli, (struct sockaddr *)&addr, sizeof(addr)));
+	EXPECT_EQ(EISCONN, errno);
+	close(cli);
+	close(srv);
+}
+
+TEST(connect_on_listener_eisconn)
+{
+	struct sockaddr_in addr;
+	int lfd = edu_listener(&addr, 1);
+
+	ASSERT_LE(0, lfd);
+	EXPECT_EQ(-1, connect(lfd, (struct sockaddr *)&addr, sizeof(addr)));
+	EXPECT_EQ(EISCONN, errno);
+	close(lfd);
+}
+
+/*
+ * listen(fd, 0) still queues one connection (the queue is full only when it
+ * holds more than the backlog).  A second SYN is dropped while the queue is
+ * full, which parks the second client in SYN-SENT: a second connect() on it
+ * says EALREADY.  Once the queue drains, its retransmitted SYN gets in.
+ */
+TEST(connect_ealready)
+{
+	struct sockaddr_in addr;
+	int lfd, first, second, srv;
+
+	lfd = edu_listener(&addr, 0);
+	ASSERT_LE(0, lfd);
+	first = edu_connect(&addr, 0);
+	ASSERT_LE(0, first);
+	second = edu_socket(SOCK_NONBLOCK);
+	ASSERT_LE(0, second);
+	ASSERT_EQ(-1, connect(second, (struct sockaddr *)&addr, sizeof(addr)));
+	ASSERT_EQ(EINPROGRESS, errno);
+	edu_sleep_ms(100);
+	EXPECT_EQ(-1, connect(second, (struct sockaddr *)&addr, sizeof(addr)));
+	EXPECT_EQ(EALREADY, errno);
+	EXPECT_FALSE(edu_poll(second, POLLOUT, 0) & POLLOUT);
+
+	srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, srv);
+	close(srv);
+	/* SYN retransmission: 1 s, 3 s, 7 s after the first one. */
+	EXPECT_EQ(POLLOUT, edu_poll(second, POLLOUT, 10000));
+	EXPECT_EQ(0, edu_so_error(second));
+	srv = accept(lfd, NULL, NULL);
+	EXPECT_LE(0, srv);
+	close(srv);
+	close(first);
+	close(second);
+	close(lfd);
+}
+
+/*
+ * Many clients against listen(fd, 1): at most backlog+1 are queued, the
+ * rest have their SYN dropped (not refused), and they get in later by
+ * retransmitting once the queue has room.
+ */
+#define OVERFLOW_CLIENTS 8
+TEST(backlog_overflow)
+{
+	struct sockaddr_in addr;
+	int cli[OVERFLOW_CLIENTS], lfd, fd, first = 0, later = 0, refused = 0;
+	long long end;
+
+	lfd = edu_listener(&addr, 1);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, fcntl(lfd, F_SETFL, O_NONBLOCK));
+	for (int i = 0; i < OVERFLOW_CLIENTS; i++) {
+		cli[i] = edu_connect(&addr, SOCK_NONBLOCK);
+		ASSERT_LE(0, cli[i]);
+	}
+	edu_sleep_ms(300);
+	while ((fd = accept(lfd, NULL, NULL)) >= 0) {
+		first++;
+		close(fd);
+	}
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_LE(1, first);
+	EXPECT_GE(2, first);
+
+	/* Nobody was refused: a full queue drops, it does not reset. */
+	for (int i = 0; i < OVERFLOW_CLIENTS; i++)
+		if (edu_so_error(cli[i]) == ECONNREFUSED)
+			refused++;
+	EXPECT_EQ(0, refused);
+
+	end = edu_now_ms() + 10000;
+	while (!later && edu_now_ms() < end) {
+		if (edu_poll(lfd, POLLIN, 200) & POLLIN) {
+			while ((fd = accept(lfd, NULL, NULL)) >= 0) {
+				later++;
+				close(fd);
+			}
+		}
+	}
+	EXPECT_LE(1, later) TH_LOG("no dropped client got in by retransmitting its SYN");
+	for (int i = 0; i < OVERFLOW_CLIENTS; i++)
+		close(cli[i]);
+	close(lfd);
+}
+
+/*
+ * Simultaneous open, the deterministic way: a socket connecting to its own
+ * address receives its own SYN while in SYN-SENT, goes to SYN-RCVD, and
+ * completes on its own SYN-ACK (RFC 9293 figure 7 with both ends the same).
+ * The two-host version with crossing SYNs is in netns_lifecycle.sh.
+ */
+TEST(simultaneous_open_self)
+{
+	struct sockaddr_in addr, peer;
+	socklen_t len = sizeof(peer);
+	char buf[4];
+	int fd;
+
+	fd = reserve_port(&addr);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
+		TH_LOG("self-connect: %s", strerror(errno));
+	ASSERT_EQ(0, getpeername(fd, (struct sockaddr *)&peer, &len));
+	EXPECT_EQ(addr.sin_port, peer.sin_port);
+	ASSERT_EQ(3, send(fd, "abc", 3, 0));
+	ASSERT_EQ(3, recv(fd, buf, 3, MSG_WAITALL));
+	EXPECT_EQ(0, memcmp(buf, "abc", 3));
+	close(fd);
+}
+
+/* ---- shutdown() and close() -------------------------------------------- */
+
+TEST(shutdown_unconnected)
+{
+	int fd = edu_socket(0), cli, srv;
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, shutdown(fd, SHUT_WR));
+	EXPECT_EQ(ENOTCONN, errno);
+	EXPECT_EQ(-1, shutdown(fd, SHUT_RDWR));
+	EXPECT_EQ(ENOTCONN, errno);
+	close(fd);
+
+	ASSERT_EQ(0, edu_pair(&cli, &srv));
+	EXPECT_EQ(-1, shutdown(cli, 3));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, shutdown(cli, -1));
+	EXPECT_EQ(EINVAL, errno);
+	close(cli);
+	close(srv);
+}
+
+/* shutdown(SHUT_RD) on a listener stops it: accept() then says EINVAL. */
+TEST(shutdown_listener)
+{
+	struct sockaddr_in addr;
+	int lfd = edu_listener(&addr, 1), fd;
+
+	ASSERT_LE(0, lfd);
+	EXPECT_EQ(0, shutdown(lfd, SHUT_RD));
+	EXPECT_EQ(-1, accept(lfd, NULL, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	/* Nobody listens on the port any more. */
+	fd = edu_socket(0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&addr, sizeof(addr)));
+	EXPECT_EQ(ECONNREFUSED, errno);
+	close(fd);
+	close(lfd);
+}
+
+FIXTURE(pair) {
+	int cli;
+	int srv;
+};
+
+FIXTURE_SETUP(pair)
+{
+	ignore_sigpipe();
+	ASSERT_EQ(0, edu_pair(&self->cli, &self->srv));
+}
+
+FIXTURE_TEARDOWN(pair)
+{
+	if (self->cli >= 0)
+		close(self->cli);
+	if (self->srv >= 0)
+		close(self->srv);
+}
+
+TEST_F(pair, shut_wr_peer_eof)
+{
+	char buf[16];
+
+	ASSERT_EQ(0, shutdown(self->cli, SHUT_WR));
+	EXPECT_EQ(0, recv(self->srv, buf, sizeof(buf), 0));
+	/* EOF is sticky. */
+	EXPECT_EQ(0, recv(self->srv, buf, sizeof(buf), 0));
+	EXPECT_EQ(-1, send(self->cli, "x", 1, MSG_NOSIGNAL));
+	EXPECT_EQ(EPIPE, errno);
+	/* Shutting down again is harmless. */
+	EXPECT_EQ(0, shutdown(self->cli, SHUT_WR));
+}
+
+TEST_F(pair, shut_rd)
+{
+	char buf[16];
+
+	ASSERT_EQ(0, shutdown(self->srv, SHUT_RD));
+	/* With nothing queued a read returns EOF at once instead of blocking. */
+	EXPECT_EQ(0, recv(self->srv, buf, sizeof(buf), 0));
+	/* The write direction is untouched. */
+	EXPECT_EQ(5, send(self->srv, "hello", 5, 0));
+	EXPECT_EQ(5, recv(self->cli, buf, 5, MSG_WAITALL));
+	/* And the peer still may send: SHUT_RD sends nothing on the wire. */
+	EXPECT_EQ(3, send(self->cli, "abc", 3, MSG_NOSIGNAL));
+}
+
+/* Half-close: data still flows the other way after one side's FIN. */
+TEST_F(pair, half_close)
+{
+	static unsigned char big[65536], got[65536];
+	ssize_t n;
+
+	ASSERT_EQ(0, shutdown(self->cli, SHUT_WR));
+	ASSERT_EQ(0, recv(self->srv, got, 1, 0));
+	edu_fill(big, sizeof(big), 7, 0);
+	ASSERT_EQ((ssize_t)sizeof(big), send(self->srv, big, sizeof(big), 0));
+	n = recv(self->cli, got, sizeof(got), MSG_WAITALL);
+	ASSERT_EQ((ssize_t)sizeof(got), n);
+	EXPECT_EQ(-1, edu_check(got, sizeof(got), 7, 0));
+	close(self->srv);
+	self->srv = -1;
+	EXPECT_EQ(0, recv(self->cli, got, 1, 0));
+}
+
+static void close_one_side(struct __test_metadata *_metadata, int *closer,
+			   int other)
+{
+	char c;
+	int i, ret = 0;
+
+	close(*closer);
+	*closer = -1;
+	EXPECT_EQ(0, recv(other, &c, 1, 0));
+	/*
+	 * The first send after the peer closed is accepted locally; the
+	 * peer answers it with RST, after which sends fail with EPIPE
+	 * (RST in CLOSE-WAIT is reported as EPIPE, not ECONNRESET).
+	 */
+	for (i = 0; i < 100; i++) {
+		ret = send(other, "x", 1, MSG_NOSIGNAL);
+		if (ret < 0)
+			break;
+		edu_sleep_ms(20);
+	}
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(EPIPE, errno);
+}
+
+TEST_F(pair, close_client_first)
+{
+	close_one_side(_metadata, &self->cli, self->srv);
+}
+
+TEST_F(pair, close_server_first)
+{
+	close_one_side(_metadata, &self->srv, self->cli);
+}
+
+/* SO_LINGER {1, 0}: close() aborts with RST; the peer sees ECONNRESET. */
+TEST_F(pair, linger_zero_rst)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	char c;
+	short ev;
+
+	ASSERT_EQ(0, setsockopt(self->cli, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	close(self->cli);
+	self->cli = -1;
+	ev = edu_poll(self->srv, POLLIN, WAIT_MS);
+	EXPECT_TRUE(ev & POLLERR);
+	EXPECT_TRUE(ev & POLLHUP);
+	EXPECT_EQ(-1, recv(self->srv, &c, 1, 0));
+	EXPECT_EQ(ECONNRESET, errno);
+	/* The error is reported once; afterwards the socket is just closed. */
+	EXPECT_EQ(0, recv(self->srv, &c, 1, 0));
+	EXPECT_EQ(-1, send(self->srv, "x", 1, MSG_NOSIGNAL));
+	EXPECT_EQ(EPIPE, errno);
+}
+
+/* RFC 2525 / RFC 9293 3.6: closing with unread data aborts with RST. */
+TEST_F(pair, close_with_unread_data_resets)
+{
+	char c;
+
+	ASSERT_EQ(3, send(self->cli, "abc", 3, 0));
+	/* Make sure the data sits in the server's receive queue. */
+	ASSERT_TRUE(edu_poll(self->srv, POLLIN, WAIT_MS) & POLLIN);
+	close(self->srv);
+	self->srv = -1;
+	EXPECT_TRUE(edu_poll(self->cli, POLLIN, WAIT_MS) & POLLERR);
+	EXPECT_EQ(-1, recv(self->cli, &c, 1, 0));
+	EXPECT_EQ(ECONNRESET, errno);
+}
+
+/* ---- epoll readiness ---------------------------------------------------- */
+
+static int epoll_once(int fd, uint32_t events, int timeout_ms)
+{
+	struct epoll_event ev = { .events = events }, out = {};
+	int ep = epoll_create1(EPOLL_CLOEXEC), n;
+
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev)) {
+		if (ep >= 0)
+			close(ep);
+		return -1;
+	}
+	n = epoll_wait(ep, &out, 1, timeout_ms);
+	close(ep);
+	return n == 1 ? (int)out.events : 0;
+}
+
+TEST(epoll_accept)
+{
+	struct sockaddr_in addr;
+	int lfd = edu_listener(&addr, 4), cli, srv;
+
+	ASSERT_LE(0, lfd);
+	EXPECT_EQ(0, epoll_once(lfd, EPOLLIN, 0));
+	cli = edu_connect(&addr, 0);
+	ASSERT_LE(0, cli);
+	EXPECT_EQ(EPOLLIN, epoll_once(lfd, EPOLLIN | EPOLLOUT, WAIT_MS));
+	srv = accept(lfd, NULL, NULL);
+	EXPECT_LE(0, srv);
+	EXPECT_EQ(0, epoll_once(lfd, EPOLLIN, 0));
+	close(srv);
+	close(cli);
+	close(lfd);
+}
+
+TEST(epoll_connect)
+{
+	struct sockaddr_in addr;
+	int lfd = edu_listener(&addr, 4), fd;
+
+	ASSERT_LE(0, lfd);
+	fd = edu_connect(&addr, SOCK_NONBLOCK);
+	ASSERT_LE(0, fd);
+	/* Writable, nothing to read, no error, no hang-up. */
+	EXPECT_EQ(EPOLLOUT, epoll_once(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP, WAIT_MS));
+	close(fd);
+	close(lfd);
+}
+
+TEST(epoll_connect_refused)
+{
+	struct sockaddr_in addr;
+	int hold = reserve_port(&addr), fd;
+	int ev;
+
+	ASSERT_LE(0, hold);
+	fd = edu_connect(&addr, SOCK_NONBLOCK);
+	ASSERT_LE(0, fd);
+	ev = epoll_once(fd, EPOLLOUT, WAIT_MS);
+	EXPECT_TRUE(ev & EPOLLERR);
+	EXPECT_TRUE(ev & EPOLLHUP);
+	EXPECT_EQ(ECONNREFUSED, edu_so_error(fd));
+	close(fd);
+	close(hold);
+}
+
+TEST_F(pair, epoll_rdhup)
+{
+	int ev;
+
+	EXPECT_EQ(0, epoll_once(self->srv, EPOLLIN | EPOLLRDHUP, 0));
+	ASSERT_EQ(0, shutdown(self->cli, SHUT_WR));
+	ev = epoll_once(self->srv, EPOLLIN | EPOLLRDHUP, WAIT_MS);
+	EXPECT_EQ(EPOLLIN | EPOLLRDHUP, ev);
+	/* Half-closed is not hung up ... */
+	EXPECT_FALSE(epoll_once(self->srv, EPOLLIN, 0) & EPOLLHUP);
+	/* ... until our direction is shut as well. */
+	ASSERT_EQ(0, shutdown(self->srv, SHUT_WR));
+	EXPECT_TRUE(epoll_once(self->srv, EPOLLIN, WAIT_MS) & EPOLLHUP);
+	/* The client saw our FIN after its own: both directions done. */
+	ev = epoll_once(self->cli, EPOLLIN | EPOLLRDHUP, WAIT_MS);
+	EXPECT_EQ(EPOLLIN | EPOLLRDHUP | EPOLLHUP, ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP));
+}
+
+TEST_F(pair, epoll_rst)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	int ev;
+
+	ASSERT_EQ(0, setsockopt(self->cli, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	close(self->cli);
+	self->cli = -1;
+	ev = epoll_once(self->srv, EPOLLIN | EPOLLRDHUP, WAIT_MS);
+	EXPECT_TRUE(ev & EPOLLERR);
+	EXPECT_TRUE(ev & EPOLLHUP);
+	EXPECT_TRUE(ev & EPOLLIN);
+	EXPECT_TRUE(ev & EPOLLRDHUP);
+}
+
+/* ---- /proc/edu_tcp (edu_tcp only) ----------------------------------------- */
+
+/* Wait for a row to show @want; the state may lag the syscall a little. */
+static int wait_proc_state(unsigned short lport, unsigned short rport,
+			   const char *raddr, const char *want, char *got,
+			   size_t len)
+{
+	long long end = edu_now_ms() + WAIT_MS;
+	int ret;
+
+	do {
+		got[0] = '\0';
+		ret = edu_proc_state("127.0.0.1", lport, raddr, rport, got, len);
+		if (ret < 0 || (ret == 1 && !strcmp(got, want)))
+			return ret;
+		edu_sleep_ms(10);
+	} while (edu_now_ms() < end);
+	if (ret == 0)
+		snprintf(got, len, "(no row)");
+	return 0;
+}
+
+TEST(proc_states)
+{
+	struct sockaddr_in addr;
+	unsigned short lport, cport, c2port;
+	char st[32];
+	int lfd, cli, cli2, srv;
+
+	EDU_ONLY(EDU_PROC_SOCKS);
+
+	lfd = edu_listener(&addr, 0);
+	ASSERT_LE(0, lfd);
+	lport = ntohs(addr.sin_port);
+	ASSERT_EQ(1, wait_proc_state(lport, 0, "0.0.0.0", "LISTEN", st, sizeof(st)))
+		TH_LOG("listener: %s", st);
+
+	cli = edu_connect(&addr, 0);
+	ASSERT_LE(0, cli);
+	cport = edu_port_of(cli, false);
+	ASSERT_EQ(1, wait_proc_state(cport, lport, "127.0.0.1", "ESTABLISHED", st, sizeof(st)))
+		TH_LOG("client: %s", st);
+	/* Not yet accepted, but already ESTABLISHED on the server side. */
+	ASSERT_EQ(1, wait_proc_state(lport, cport, "127.0.0.1", "ESTABLISHED", st, sizeof(st)))
+		TH_LOG("queued child: %s", st);
+
+	/* The queue (backlog 0) is full: the next SYN is dropped. */
+	cli2 = edu_connect(&addr, SOCK_NONBLOCK);
+	ASSERT_LE(0, cli2);
+	c2port = edu_port_of(cli2, false);
+	ASSERT_EQ(1, wait_proc_state(c2port, lport, "127.0.0.1", "SYN-SENT", st, sizeof(st)))
+		TH_LOG("blocked client: %s", st);
+	close(cli2);
+
+	srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, srv);
+	ASSERT_EQ(0, shutdown(cli, SHUT_WR));
+	ASSERT_EQ(1, wait_proc_state(cport, lport, "127.0.0.1", "FIN-WAIT-2", st, sizeof(st)))
+		TH_LOG("after client FIN: %s", st);
+	ASSERT_EQ(1, wait_proc_state(lport, cport, "127.0.0.1", "CLOSE-WAIT", st, sizeof(st)))
+		TH_LOG("server after client FIN: %s", st);
+	close(srv);
+	ASSERT_EQ(1, wait_proc_state(cport, lport, "127.0.0.1", "TIME-WAIT", st, sizeof(st)))
+		TH_LOG("after both FINs: %s", st);
+	/* The server side is gone once its FIN is acknowledged. */
+	EXPECT_EQ(0, edu_proc_state("127.0.0.1", lport, "127.0.0.1", cport, st, sizeof(st)))
+		TH_LOG("server row still there: %s", st);
+	close(cli);
+	close(lfd);
+}
+
+TEST_HARNESS_MAIN
