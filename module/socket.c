@@ -274,12 +274,15 @@ int edu_new_child(struct sock *sk, struct sk_buff *skb)
 	spin_unlock_bh(&les->queue_lock);
 
 	edu_inc(net, EDU_MIB_PASSIVEOPENS);
+	/* the listener's backlog is processed in process context too */
+	local_bh_disable();
 	bh_lock_sock_nested(child);
 	edu_bind_child(child);
 	edu_hash_conn(child);
 	edu_set_state(child, EDU_TCP_SYN_RCVD);
 	edu_send_syn(child);		/* the SYN-ACK */
 	bh_unlock_sock(child);
+	local_bh_enable();
 	return 0;
 }
 

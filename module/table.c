@@ -252,6 +252,11 @@ void edu_unbind(struct sock *sk)
 	if (edu_sk(sk)->bound) {
 		hlist_del_init(&edu_sk(sk)->bind_node);
 		edu_sk(sk)->bound = false;
+		/* a port given back is not ours any more; an explicit bind()
+		 * keeps its number for the next connect(), as TCP's does
+		 */
+		if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+			inet_sk(sk)->inet_num = 0;
 	}
 	spin_unlock_bh(&en->lock);
 }

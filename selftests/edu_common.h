@@ -27,8 +27,12 @@
 
 #include <linux/edu_tcp.h>
 
+#ifndef EDU_PROC_SOCKS
 #define EDU_PROC_SOCKS	"/proc/edu_tcp"
+#endif
+#ifndef EDU_PROC_STAT
 #define EDU_PROC_STAT	"/proc/net/edu_tcp_stat"
+#endif
 
 static inline int edu_proto(void)
 {
