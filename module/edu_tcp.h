@@ -178,6 +178,7 @@ struct edu_sock {
 	/* queues: sk->sk_write_queue holds unacked and unsent segments */
 	struct sk_buff_head	ooo_queue;
 	u32			ooo_bytes;
+	u32			ooo_truesize;	/* memory the ooo queue holds */
 
 	/* timers, on the module's wheel; each armed one holds a reference */
 	struct edu_timer	rtx_timer;

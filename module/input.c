@@ -382,6 +382,18 @@ static bool edu_rmem_ok(struct sock *sk, struct sk_buff *skb)
 	       (unsigned int)READ_ONCE(sk->sk_rcvbuf);
 }
 
+/* In-order data must never wait behind data that arrived early: give up
+ * the out-of-order queue (the peer will send it again) to make room.
+ */
+static void edu_ofo_prune(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	__skb_queue_purge(&es->ooo_queue);
+	es->ooo_bytes = 0;
+	es->ooo_truesize = 0;
+}
+
 /* Note an urgent byte when it has arrived (RFC 6093: the pointer marks
  * the byte after it, as BSD and Linux read it).
  */
@@ -482,6 +494,7 @@ static void edu_ofo_drain(struct sock *sk)
 				      (1 << EDU_TCP_FIN_WAIT2))) {
 		__skb_unlink(skb, &es->ooo_queue);
 		es->ooo_bytes -= skb->len;
+		es->ooo_truesize -= skb->truesize;
 		skb_orphan(skb);
 		if (!seq_after(EDU_SKB_CB(skb)->end_seq, es->rcv_nxt)) {
 			kfree_skb(skb);
@@ -517,6 +530,7 @@ static void edu_ofo_insert(struct sock *sk, struct sk_buff *skb)
 	__skb_queue_tail(&es->ooo_queue, skb);
 queued:
 	es->ooo_bytes += skb->len;
+	es->ooo_truesize += skb->truesize;
 	skb_dst_drop(skb);
 	skb_set_owner_r(skb, sk);
 	edu_inc(sock_net(sk), EDU_MIB_OUTOFORDERQUEUED);
@@ -550,6 +564,18 @@ static void edu_data_queue(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);		/* a pure ACK */
 		return;
 	}
+	/* RFC 1122 4.2.2.13: new data for a socket whose user will never
+	 * read again is answered with RST, so the sender learns it is lost
+	 */
+	if ((sk->sk_shutdown & RCV_SHUTDOWN) && skb->len &&
+	    seq_after(cb->seq + skb->len, es->rcv_nxt)) {
+		kfree_skb(skb);
+		edu_send_rst(sk);
+		edu_reset(sk, ECONNRESET);
+		return;
+	}
+	if (!seq_after(cb->seq, es->rcv_nxt) && !edu_rmem_ok(sk, skb))
+		edu_ofo_prune(sk);
 	if (!edu_rmem_ok(sk, skb)) {
 		edu_drop(sock_net(sk), skb, EDU_DROP_MEMORY);
 		kfree_skb(skb);

@@ -99,7 +99,12 @@ static void edu_trace_seg_out(const struct tcphdr *th, __be32 saddr,
  */
 u32 edu_rcv_window(struct sock *sk)
 {
-	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	/* Out-of-order data lies inside the window already offered, so it
+	 * must not close the window: else the segment that fills the hole
+	 * would find no room.
+	 */
+	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc) +
+		    (int)READ_ONCE(edu_sk(sk)->ooo_truesize);
 	u32 max = 0xffffU << edu_sk(sk)->rcv_wscale;
 
 	if (space <= 0)

@@ -19,11 +19,11 @@
 #include "edu_tcp.h"
 #include "trace.h"
 
-/* Default buffers: big enough that the window, not the buffer, limits a
- * transfer on a fast local link.
+/* Default buffers, in truesize bytes: about 256 KiB of window, enough to
+ * keep a fast local link busy without autotuning.
  */
-#define EDU_DEFAULT_SNDBUF	(2 << 20)
-#define EDU_DEFAULT_RCVBUF	(2 << 20)
+#define EDU_DEFAULT_SNDBUF	(512 << 10)
+#define EDU_DEFAULT_RCVBUF	(512 << 10)
 /* RFC 7323 2.3: a shift of 7 lets the window reach 8 MiB */
 #define EDU_RCV_WSCALE		7
 /* RFC 6298 2.1: the RTO before any measurement */

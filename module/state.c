@@ -71,6 +71,7 @@ static void edu_purge_queues(struct sock *sk)
 	}
 	__skb_queue_purge(&es->ooo_queue);
 	es->ooo_bytes = 0;
+	es->ooo_truesize = 0;
 }
 
 /* Leave the tables and stop the timers; the references they held go with

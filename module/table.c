@@ -83,8 +83,8 @@ static bool addr_overlap(__be32 a, __be32 b)
 }
 
 /* TCP's rule: two sockets may share a port and address only if both set
- * SO_REUSEADDR and neither listens; a TIME-WAIT remainder gives way to
- * SO_REUSEADDR alone.
+ * SO_REUSEADDR and neither listens; a TIME-WAIT remainder counts as a
+ * socket that does not listen.
  */
 static bool bind_conflict(struct edu_net *en, struct sock *sk, __be32 addr,
 			  u16 port)
@@ -105,7 +105,7 @@ static bool bind_conflict(struct edu_net *en, struct sock *sk, __be32 addr,
 	}
 	hlist_for_each_entry(tw, bind_bucket(en->twait_bind_hash, port), bind_node) {
 		if (ntohs(tw->sport) == port && addr_overlap(addr, tw->saddr) &&
-		    !reuse)
+		    !(reuse && tw->reuse))
 			return true;
 	}
 	return false;

@@ -104,6 +104,26 @@ t_syn_retries() {
 	return 0
 }
 
+# wait_state NS LOCAL REMOTE STATE: up to 10 s for the connection to show
+# STATE (RFC spelling) in /proc/edu_tcp, or in ss for kernel TCP.
+wait_state() {
+	local i got ss_state
+	ss_state=$(echo "$4" | tr 'A-Z' 'a-z' | sed 's/-rcvd$/-recv/')
+	for i in $(seq 1 200); do
+		if is_edu; then
+			got=$(proc_row "$1" "$2" "$3")
+			got=${got%% *}
+		else
+			got=$(nsx "$1" ss -Htan state "$ss_state" src "$2" dst "$3" | head -n 1)
+			[ -n "$got" ] && got=$4
+		fi
+		[ "$got" = "$4" ] && return 0
+		sleep 0.05
+	done
+	fail "$2 -> $3 never reached $4 (last: ${got:-none})"
+	return 1
+}
+
 # Two active opens whose SYNs cross (RFC 9293 figure 7).  A's SYN and then
 # its SYN-ACK are lost until B's SYN has reached A in SYN-SENT; then A's
 # retransmission completes both sides.  No listener anywhere.
@@ -118,9 +138,11 @@ t_simultaneous_open() {
 		return 1
 	fi
 	peer_send a connect "$IP_B" $pb 15 "$IP_A" $pa
-	sleep 0.3
+	# Step by observed state, not by sleeps: a slow guest may take
+	# longer than any fixed pause to run the peers' commands.
+	wait_state "$NS_A" "$IP_A:$pa" "$IP_B:$pb" SYN-SENT || return 1
 	peer_send b connect "$IP_A" $pa 15 "$IP_B" $pb
-	sleep 0.4
+	wait_state "$NS_A" "$IP_A:$pa" "$IP_B:$pb" SYN-RCVD || return 1
 	unimpair_all
 	peer_wait a 20 || return 1
 	peer_wait b 20 || return 1

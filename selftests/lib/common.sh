@@ -327,6 +327,7 @@ peer_start() { # NAME NS
 	exec {fd}>"$T/$name.in"
 	PEER_FD[$name]=$fd
 	PEER_SEEN[$name]=0
+	peer_wait "$name" 60
 }
 
 peer_send() { # NAME COMMAND...
@@ -367,7 +368,7 @@ peer_stop_all() {
 	local name fd
 	for name in "${!PEER_FD[@]}"; do
 		fd=${PEER_FD[$name]}
-		echo exit >&"$fd" 2>/dev/null
+		{ echo exit >&"$fd"; } 2>/dev/null
 		exec {fd}>&-
 		# Give it a moment to close its sockets, then make sure.
 		timeout 5 tail --pid="${PEER_PID[$name]}" -f /dev/null 2>/dev/null

@@ -6,7 +6,8 @@ with exactly one line on stdout, "ok ..." or "err ERRNONAME [detail]", so a
 shell script can hold a connection open across several steps (apply loss,
 close, look at /proc, remove loss) without a new program for every step.
 
-Commands (ADDR is dotted IPv4, times in seconds):
+It first prints "ok ready".  Commands (ADDR is dotted IPv4, times in
+seconds):
   listen ADDR PORT [BACKLOG]       ok listening PORT
   accept [TIMEOUT]                 ok accepted ADDR PORT
   connect ADDR PORT [TIMEOUT] [BIND_ADDR BIND_PORT]
@@ -153,6 +154,9 @@ class Peer:
         return "info " + " ".join("%s=%d" % kv for kv in zip(INFO_KEYS, vals))
 
     def run(self):
+        # Startup alone can take seconds in a busy TCG guest: say when we
+        # are ready, so that command timeouts only time the commands.
+        self.reply("ok ready")
         for line in sys.stdin:
             words = line.split()
             if not words:
