@@ -219,9 +219,11 @@ static inline struct edu_sock *edu_sk(const struct sock *sk)
 	return (struct edu_sock *)sk;
 }
 
-/* poll() reads sk_state without the socket lock */
 static inline void edu_state_store(struct sock *sk, int state)
 {
+	/* poll() reads sk_state without the socket lock: publish every
+	 * field set before the state together with it
+	 */
 	smp_store_release(&sk->sk_state, state);
 }
 

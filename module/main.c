@@ -71,7 +71,7 @@ static bool edu_proto_taken(int proto)
 	case IPPROTO_RAW:
 		return true;
 	}
-	return rcu_access_pointer(inet_protos[proto]) != NULL;
+	return rcu_access_pointer(inet_protos[proto]);
 }
 
 static int __init edu_init(void)

@@ -38,14 +38,14 @@ static void edu_show_sock(struct seq_file *m, struct sock *sk, int sl)
 		timer = edu_timer_name(EDU_TIMER_DELACK);
 		ms = edu_ms_left(&es->delack_timer);
 	}
+	txq = 0;
+	rxq = 0;
 	if (sk->sk_state == EDU_TCP_LISTEN) {
-		txq = 0;
-		rxq = READ_ONCE(es->accept_qlen);
-	} else {
+		rxq = READ_ONCE(es->accept_qlen);	/* waiting for accept() */
+	} else if (sk->sk_state != EDU_TCP_CLOSED &&
+		   sk->sk_state != EDU_TCP_SYN_SENT) {
 		txq = READ_ONCE(es->write_seq) - READ_ONCE(es->snd_una);
 		rxq = READ_ONCE(es->rcv_nxt) - READ_ONCE(es->copied_seq);
-		if (sk->sk_state == EDU_TCP_CLOSED || sk->sk_state == EDU_TCP_SYN_SENT)
-			txq = rxq = 0;
 	}
 	seq_printf(m, "%d %pI4:%u %pI4:%u %s %u %u %s %lu %u %u %lu %u %u %u\n",
 		   sl, &sk->sk_rcv_saddr, sk->sk_num, &sk->sk_daddr,

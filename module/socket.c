@@ -958,6 +958,9 @@ static __poll_t edu_poll(struct file *file, struct socket *sock,
 				mask |= EPOLLOUT | EPOLLWRNORM;
 			} else {
 				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				/* order NOSPACE before the re-check, against
+				 * edu_write_space() freeing room meanwhile
+				 */
 				smp_mb__after_atomic();
 				if (sk_stream_is_writeable(sk))
 					mask |= EPOLLOUT | EPOLLWRNORM;
@@ -968,6 +971,7 @@ static __poll_t edu_poll(struct file *file, struct socket *sock,
 		if (READ_ONCE(es->urg_valid) && !READ_ONCE(es->urg_read))
 			mask |= EPOLLPRI;
 	}
+	/* an error is set before the state change that woke us */
 	smp_rmb();
 	if (READ_ONCE(sk->sk_err) ||
 	    !skb_queue_empty_lockless(&sk->sk_error_queue))

@@ -21,11 +21,11 @@
 #include "trace.h"
 
 #define EDU_WHEEL_BITS	9
-#define EDU_WHEEL_SLOTS	(1UL << EDU_WHEEL_BITS)
+#define EDU_WHEEL_SLOTS	BIT(EDU_WHEEL_BITS)
 #define EDU_WHEEL_MASK	(EDU_WHEEL_SLOTS - 1)
 
 static struct {
-	spinlock_t		lock;
+	spinlock_t		lock;	/* slots, clock and count */
 	struct hlist_head	slot[EDU_WHEEL_SLOTS];
 	unsigned long		clock;	/* next tick not yet processed */
 	unsigned int		count;	/* armed timers */

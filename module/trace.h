@@ -52,23 +52,23 @@ TRACE_EVENT(edu_tcp_state,
 		 int oldstate, int newstate),
 	TP_ARGS(saddr, sport, daddr, dport, oldstate, newstate),
 	TP_STRUCT__entry(
-		__field(__be32, saddr)
-		__field(__be32, daddr)
+		__array(u8, saddr, 4)
+		__array(u8, daddr, 4)
 		__field(u16, sport)
 		__field(u16, dport)
 		__field(int, oldstate)
 		__field(int, newstate)
 	),
 	TP_fast_assign(
-		__entry->saddr = saddr;
-		__entry->daddr = daddr;
+		memcpy(__entry->saddr, &saddr, 4);
+		memcpy(__entry->daddr, &daddr, 4);
 		__entry->sport = ntohs(sport);
 		__entry->dport = ntohs(dport);
 		__entry->oldstate = oldstate;
 		__entry->newstate = newstate;
 	),
 	TP_printk("src=%pI4:%u dst=%pI4:%u old=%s new=%s",
-		  &__entry->saddr, __entry->sport, &__entry->daddr,
+		  __entry->saddr, __entry->sport, __entry->daddr,
 		  __entry->dport,
 		  __print_symbolic(__entry->oldstate, EDU_STATE_SYMBOLS),
 		  __print_symbolic(__entry->newstate, EDU_STATE_SYMBOLS))
@@ -78,8 +78,8 @@ DECLARE_EVENT_CLASS(edu_tcp_segment,
 	TP_PROTO(const struct edu_seg_info *si),
 	TP_ARGS(si),
 	TP_STRUCT__entry(
-		__field(__be32, saddr)
-		__field(__be32, daddr)
+		__array(u8, saddr, 4)
+		__array(u8, daddr, 4)
 		__field(u16, sport)
 		__field(u16, dport)
 		__field(u32, seq)
@@ -93,8 +93,8 @@ DECLARE_EVENT_CLASS(edu_tcp_segment,
 		__array(char, opts, 32)
 	),
 	TP_fast_assign(
-		__entry->saddr = si->saddr;
-		__entry->daddr = si->daddr;
+		memcpy(__entry->saddr, &si->saddr, 4);
+		memcpy(__entry->daddr, &si->daddr, 4);
 		__entry->sport = ntohs(si->sport);
 		__entry->dport = ntohs(si->dport);
 		__entry->seq = si->seq;
@@ -109,7 +109,7 @@ DECLARE_EVENT_CLASS(edu_tcp_segment,
 			     sizeof(__entry->opts));
 	),
 	TP_printk("src=%pI4:%u dst=%pI4:%u flags=%s seq=%u ack=%u rseq=%u rack=%u len=%u win=%u opts=%s state=%s",
-		  &__entry->saddr, __entry->sport, &__entry->daddr,
+		  __entry->saddr, __entry->sport, __entry->daddr,
 		  __entry->dport, __entry->flags, __entry->seq, __entry->ack,
 		  __entry->rseq, __entry->rack, __entry->len, __entry->win,
 		  __entry->opts,
@@ -130,8 +130,8 @@ TRACE_EVENT(edu_tcp_retransmit,
 	TP_PROTO(const struct sock *sk, const struct edu_skb_cb *cb, u32 len),
 	TP_ARGS(sk, cb, len),
 	TP_STRUCT__entry(
-		__field(__be32, saddr)
-		__field(__be32, daddr)
+		__array(u8, saddr, 4)
+		__array(u8, daddr, 4)
 		__field(u16, sport)
 		__field(u16, dport)
 		__field(u32, seq)
@@ -144,8 +144,8 @@ TRACE_EVENT(edu_tcp_retransmit,
 	TP_fast_assign(
 		const struct edu_sock *es = edu_sk(sk);
 
-		__entry->saddr = sk->sk_rcv_saddr;
-		__entry->daddr = sk->sk_daddr;
+		memcpy(__entry->saddr, &sk->sk_rcv_saddr, 4);
+		memcpy(__entry->daddr, &sk->sk_daddr, 4);
 		__entry->sport = sk->sk_num;
 		__entry->dport = ntohs(sk->sk_dport);
 		__entry->seq = cb->seq;
@@ -156,7 +156,7 @@ TRACE_EVENT(edu_tcp_retransmit,
 		edu_flags_str(cb->flags, __entry->flags);
 	),
 	TP_printk("src=%pI4:%u dst=%pI4:%u flags=%s seq=%u rseq=%u len=%u backoff=%u rto_ms=%u",
-		  &__entry->saddr, __entry->sport, &__entry->daddr,
+		  __entry->saddr, __entry->sport, __entry->daddr,
 		  __entry->dport, __entry->flags, __entry->seq, __entry->rseq,
 		  __entry->len, __entry->backoff, __entry->rto_ms)
 );
@@ -165,21 +165,21 @@ TRACE_EVENT(edu_tcp_timer,
 	TP_PROTO(const struct sock *sk, const char *kind),
 	TP_ARGS(sk, kind),
 	TP_STRUCT__entry(
-		__field(__be32, saddr)
-		__field(__be32, daddr)
+		__array(u8, saddr, 4)
+		__array(u8, daddr, 4)
 		__field(u16, sport)
 		__field(u16, dport)
 		__array(char, kind, 12)
 	),
 	TP_fast_assign(
-		__entry->saddr = sk->sk_rcv_saddr;
-		__entry->daddr = sk->sk_daddr;
+		memcpy(__entry->saddr, &sk->sk_rcv_saddr, 4);
+		memcpy(__entry->daddr, &sk->sk_daddr, 4);
 		__entry->sport = sk->sk_num;
 		__entry->dport = ntohs(sk->sk_dport);
 		strscpy(__entry->kind, kind, sizeof(__entry->kind));
 	),
 	TP_printk("src=%pI4:%u dst=%pI4:%u kind=%s",
-		  &__entry->saddr, __entry->sport, &__entry->daddr,
+		  __entry->saddr, __entry->sport, __entry->daddr,
 		  __entry->dport, __entry->kind)
 );
 
@@ -188,21 +188,21 @@ TRACE_EVENT(edu_tcp_drop,
 		 const char *reason),
 	TP_ARGS(saddr, sport, daddr, dport, reason),
 	TP_STRUCT__entry(
-		__field(__be32, saddr)
-		__field(__be32, daddr)
+		__array(u8, saddr, 4)
+		__array(u8, daddr, 4)
 		__field(u16, sport)
 		__field(u16, dport)
 		__array(char, reason, 20)
 	),
 	TP_fast_assign(
-		__entry->saddr = saddr;
-		__entry->daddr = daddr;
+		memcpy(__entry->saddr, &saddr, 4);
+		memcpy(__entry->daddr, &daddr, 4);
 		__entry->sport = ntohs(sport);
 		__entry->dport = ntohs(dport);
 		strscpy(__entry->reason, reason, sizeof(__entry->reason));
 	),
 	TP_printk("src=%pI4:%u dst=%pI4:%u reason=%s",
-		  &__entry->saddr, __entry->sport, &__entry->daddr,
+		  __entry->saddr, __entry->sport, __entry->daddr,
 		  __entry->dport, __entry->reason)
 );
 
