@@ -346,6 +346,7 @@ void edu_reset(struct sock *sk, int err);
 int edu_send_syn(struct sock *sk);
 int edu_send_ack(struct sock *sk);
 void edu_send_challenge_ack(struct sock *sk);
+bool edu_challenge_allowed(struct net *net);
 int edu_send_rst(struct sock *sk);
 void edu_send_reset_reply(struct net *net, struct sk_buff *skb);
 void edu_send_tw_ack(struct net *net, const struct edu_tw *tw);

@@ -545,8 +545,6 @@ static void edu_ack_policy(struct sock *sk, bool now)
 {
 	struct edu_sock *es = edu_sk(sk);
 
-	if (sk->sk_state == EDU_TCP_CLOSED)
-		return;
 	if (now || !skb_queue_empty(&es->ooo_queue) || ++es->ack_pending >= 2)
 		edu_send_ack(sk);
 	else
@@ -558,6 +556,7 @@ static void edu_data_queue(struct sock *sk, struct sk_buff *skb)
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct edu_sock *es = edu_sk(sk);
 	bool psh = cb->flags & EDU_PSH;
+	bool had_ooo, fin_before;
 
 	__skb_pull(skb, cb->doff);
 	if (!skb->len && !(cb->flags & EDU_FIN)) {
@@ -595,11 +594,16 @@ static void edu_data_queue(struct sock *sk, struct sk_buff *skb)
 		edu_send_ack(sk);		/* a duplicate ACK */
 		return;
 	}
+	/* a segment that fills a hole is acknowledged at once (RFC 5681 4.2) */
+	had_ooo = !skb_queue_empty(&es->ooo_queue);
+	fin_before = sock_flag(sk, SOCK_DONE);
 	edu_deliver(sk, skb);
 	edu_ofo_drain(sk);
 	if (sk->sk_state == EDU_TCP_CLOSED)	/* now a TIME-WAIT remainder */
 		return;
-	edu_ack_policy(sk, psh);
+	/* the FIN's own ACK covered everything before it */
+	if (fin_before == sock_flag(sk, SOCK_DONE))
+		edu_ack_policy(sk, psh || had_ooo);
 	sk->sk_data_ready(sk);
 }
 

@@ -232,9 +232,9 @@ int edu_send_ack(struct sock *sk)
  * a genuine peer will turn into an exact RST, and a blind attacker cannot
  * see.  Rate-limited per namespace (section 7).
  */
-void edu_send_challenge_ack(struct sock *sk)
+bool edu_challenge_allowed(struct net *net)
 {
-	struct edu_net *en = edu_pernet(sock_net(sk));
+	struct edu_net *en = edu_pernet(net);
 	bool allowed;
 
 	spin_lock_bh(&en->challenge_lock);
@@ -244,10 +244,15 @@ void edu_send_challenge_ack(struct sock *sk)
 	}
 	allowed = en->challenge_count++ < EDU_CHALLENGE_ACK_LIMIT;
 	spin_unlock_bh(&en->challenge_lock);
-	if (!allowed)
-		return;
-	atomic_long_inc(&en->mib[EDU_MIB_CHALLENGEACKS]);
-	edu_send_ack(sk);
+	if (allowed)
+		atomic_long_inc(&en->mib[EDU_MIB_CHALLENGEACKS]);
+	return allowed;
+}
+
+void edu_send_challenge_ack(struct sock *sk)
+{
+	if (edu_challenge_allowed(sock_net(sk)))
+		edu_send_ack(sk);
 }
 
 /* RFC 9293 3.10.4 ABORT: <SEQ=SND.NXT><CTL=RST>, with ACK as Linux sends. */

@@ -698,7 +698,10 @@ static int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		EDU_SKB_CB(skb)->end_seq += chunk;
 		es->write_seq += chunk;
 		copied += chunk;
-		if (skb->len == es->mss)
+		/* a full segment may leave now, unless it ends the write:
+		 * that one still needs its PSH
+		 */
+		if (skb->len == es->mss && msg_data_left(msg))
 			edu_push(sk, false);
 		continue;
 

@@ -408,7 +408,7 @@ bool edu_tw_handle(struct net *net, struct sk_buff *skb)
 	struct edu_net *en = edu_pernet(net);
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct edu_tw *tw, copy;
-	bool ack = false, found = false, gone = false;
+	bool ack = false, found = false, gone = false, challenge = false;
 
 	spin_lock(&en->lock);
 	hlist_for_each_entry(tw, conn_bucket(en->twait_hash, iph->daddr, th->dest,
@@ -419,7 +419,12 @@ bool edu_tw_handle(struct net *net, struct sk_buff *skb)
 		found = true;
 		edu_trace_seg_in(skb, EDU_TCP_TIME_WAIT, tw->irs, tw->iss);
 		if (cb->flags & EDU_RST) {
-			if (cb->seq == tw->rcv_nxt && edu_timer_cancel(&tw->timer)) {
+			if (cb->seq != tw->rcv_nxt) {
+				/* RFC 5961 3.2: an inexact RST gets a
+				 * challenge ACK in every synchronized state
+				 */
+				challenge = true;
+			} else if (edu_timer_cancel(&tw->timer)) {
 				tw_unhash(tw);
 				gone = true;
 			}
@@ -438,6 +443,8 @@ bool edu_tw_handle(struct net *net, struct sk_buff *skb)
 				    copy.dport, EDU_TCP_TIME_WAIT, EDU_TCP_CLOSED);
 		kfree(tw);
 	}
+	if (challenge && edu_challenge_allowed(net))
+		ack = true;
 	if (ack)
 		edu_send_tw_ack(net, &copy);
 	return found;

@@ -26,7 +26,6 @@ import os
 import re
 import socket
 import struct
-import subprocess
 import sys
 import termios
 import time
@@ -125,6 +124,7 @@ _saved = {}
 
 def tc(ns, *args):
     """tc in a namespace; returns True if it worked (netem may be missing)."""
+    import subprocess
     r = subprocess.run(["tc", "-n", ns] + list(args), capture_output=True,
                        text=True)
     return r.returncode == 0
