@@ -5,6 +5,7 @@
 #   make KVER=<version>  build for another installed kernel
 #   make check           every test, in guests of both kernels
 #   make demo            the life of one connection, drawn as a ladder
+#   make lab NAME=...    one lab of Documentation/labs/ (no NAME: the list)
 
 KVER ?= $(shell scripts/kver 6.1 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -29,9 +30,9 @@ clean:
 #   make sparse          sparse + gcc W=1 on a fresh build; fails on any finding
 #   make lint            checkpatch --strict (ERROR/WARNING fail) + bash -n
 #   make vm              interactive shell in a guest of $(KVER)
-#   make bench           scripts/bench in a guest, if someone has written it
+#   make bench           scripts/bench (edu_tcp beside the kernel's TCP, in a guest)
 
-.PHONY: check selftests sparse lint vm demo bench
+.PHONY: check selftests sparse lint vm demo bench lab
 
 KSFT_HDR := build/kselftest/kselftest_harness.h
 UAPI_HDRS := $(wildcard include/uapi/linux/*.h)
@@ -69,10 +70,15 @@ lint: deps
 vm: module selftests
 	@EDU_KO=module/edu_tcp.ko $(VM_RUN) --timeout 86400
 
-demo: module selftests
+# scripts/demo and scripts/bench boot their own guests (through vm-run).
+demo: module
 	@test -x scripts/demo || { echo "make demo: scripts/demo is not written yet" >&2; exit 1; }
-	@EDU_KO=module/edu_tcp.ko $(VM_RUN) -- scripts/demo
+	@KVER=$(KVER) scripts/demo
 
-bench: module selftests
+bench: deps
 	@test -x scripts/bench || { echo "make bench: scripts/bench is not written yet" >&2; exit 1; }
-	@EDU_KO=module/edu_tcp.ko $(VM_RUN) --timeout 1800 -- scripts/bench
+	@KVER=$(KVER) scripts/bench
+
+# One lab of Documentation/labs/ in a guest; without NAME, the list.
+lab: module
+	@KVER=$(KVER) scripts/lab $(NAME)

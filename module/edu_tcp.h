@@ -153,7 +153,7 @@ struct edu_sock {
 	bool	urg_read;	/* that byte was taken by MSG_OOB */
 	bool	urg_valid;	/* urg_byte holds it */
 	bool	fin_queued;
-	bool	fin_rcvd;	/* the FIN sits out of order, waiting */
+	bool	fin_rcvd;	/* the peer's FIN is in, rcv_nxt counts it */
 	bool	ever_connected;
 	u8	urg_byte;
 
@@ -225,6 +225,13 @@ static inline void edu_state_store(struct sock *sk, int state)
 	 * field set before the state together with it
 	 */
 	smp_store_release(&sk->sk_state, state);
+}
+
+/* Bytes received and not yet read; the FIN took a number but is no data. */
+static inline u32 edu_readable(const struct edu_sock *es)
+{
+	return READ_ONCE(es->rcv_nxt) - READ_ONCE(es->copied_seq) -
+	       READ_ONCE(es->fin_rcvd);
 }
 
 /* A closed connection's small remainder, RFC 9293 3.6 TIME-WAIT. */

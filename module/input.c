@@ -354,7 +354,8 @@ static bool edu_process_ack(struct sock *sk, struct sk_buff *skb)
 		es->snd_wl2 = ack;
 	}
 	if (seq_after(ack, es->snd_una)) {
-		u32 acked = ack - es->snd_una;
+		/* the SYN took a sequence number but no window */
+		u32 acked = ack - es->snd_una - (es->snd_una == es->iss);
 
 		edu_clean_acked(sk, ack);
 		es->retries = 0;
@@ -435,6 +436,7 @@ static void edu_fin_received(struct sock *sk)
 	bool our_fin_acked = es->fin_queued && es->snd_una == es->write_seq;
 
 	es->rcv_nxt++;
+	es->fin_rcvd = true;
 	sk->sk_shutdown |= RCV_SHUTDOWN;
 	sock_set_flag(sk, SOCK_DONE);
 	edu_send_ack(sk);
@@ -855,8 +857,13 @@ int edu_do_rcv(struct sock *sk, struct sk_buff *skb)
 	struct edu_sock *es = edu_sk(sk);
 
 	es->segs_in++;
+	/* before a SYN arrives the peer's ISN is unknown: the SYN's own
+	 * sequence number is it
+	 */
 	if (sk->sk_state == EDU_TCP_LISTEN)
 		edu_trace_seg_in(skb, sk->sk_state, EDU_SKB_CB(skb)->seq, 0);
+	else if (sk->sk_state == EDU_TCP_SYN_SENT)
+		edu_trace_seg_in(skb, sk->sk_state, EDU_SKB_CB(skb)->seq, es->iss);
 	else
 		edu_trace_seg_in(skb, sk->sk_state, es->irs, es->iss);
 

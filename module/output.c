@@ -255,7 +255,7 @@ void edu_send_challenge_ack(struct sock *sk)
 		edu_send_ack(sk);
 }
 
-/* RFC 9293 3.10.4 ABORT: <SEQ=SND.NXT><CTL=RST>, with ACK as Linux sends. */
+/* RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>, with ACK as Linux sends. */
 int edu_send_rst(struct sock *sk)
 {
 	return edu_send_ctl(sk, EDU_RST | EDU_ACK, edu_sk(sk)->snd_nxt);

@@ -45,7 +45,7 @@ static void edu_show_sock(struct seq_file *m, struct sock *sk, int sl)
 	} else if (sk->sk_state != EDU_TCP_CLOSED &&
 		   sk->sk_state != EDU_TCP_SYN_SENT) {
 		txq = READ_ONCE(es->write_seq) - READ_ONCE(es->snd_una);
-		rxq = READ_ONCE(es->rcv_nxt) - READ_ONCE(es->copied_seq);
+		rxq = edu_readable(es);
 	}
 	seq_printf(m, "%d %pI4:%u %pI4:%u %s %u %u %s %lu %u %u %lu %u %u %u\n",
 		   sl, &sk->sk_rcv_saddr, sk->sk_num, &sk->sk_daddr,

@@ -12,6 +12,7 @@
 #include <linux/poll.h>
 #include <linux/sockios.h>
 #include <asm/ioctls.h>
+#include <linux/tcp.h>
 #include <linux/uaccess.h>
 #include <net/inet_common.h>
 #include <net/ip.h>
@@ -993,12 +994,7 @@ static int edu_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 		if (sk->sk_state == EDU_TCP_LISTEN)
 			return -EINVAL;
 		lock_sock(sk);
-		answ = es->rcv_nxt - es->copied_seq;
-		if (sock_flag(sk, SOCK_DONE) && answ > 0 &&
-		    (sk->sk_shutdown & RCV_SHUTDOWN))
-			answ--;		/* the FIN is not data */
-		if (sk->sk_state == EDU_TCP_CLOSED && !answ)
-			answ = 0;
+		answ = edu_readable(es);
 		release_sock(sk);
 		break;
 	case SIOCATMARK:
@@ -1126,6 +1122,13 @@ static void edu_proto_unhash(struct sock *sk)
 
 /* ---- socket options ---- */
 
+/* EDU_TCP_NODELAY, or TCP_NODELAY for programs written for TCP */
+static bool edu_is_nodelay_opt(int level, int optname)
+{
+	return (level == SOL_EDU_TCP && optname == EDU_TCP_NODELAY) ||
+	       (level == SOL_TCP && optname == TCP_NODELAY);
+}
+
 static int edu_setsockopt(struct socket *sock, int level, int optname,
 			  sockptr_t optval, unsigned int optlen)
 {
@@ -1134,11 +1137,8 @@ static int edu_setsockopt(struct socket *sock, int level, int optname,
 
 	if (level == SOL_IP)
 		return ip_setsockopt(sk, level, optname, optval, optlen);
-	if (level != SOL_EDU_TCP && level != SOL_TCP)
+	if (!edu_is_nodelay_opt(level, optname))
 		return -ENOPROTOOPT;
-	if (optname != EDU_TCP_NODELAY)		/* TCP_NODELAY is 1 too */
-		if (!(level == SOL_TCP && optname == 1))
-			return -ENOPROTOOPT;
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -1190,12 +1190,14 @@ static int edu_getsockopt(struct socket *sock, int level, int optname,
 
 	if (level == SOL_IP)
 		return ip_getsockopt(sk, level, optname, optval, optlen);
-	if (level != SOL_EDU_TCP)
+	if (level != SOL_EDU_TCP && !edu_is_nodelay_opt(level, optname))
 		return -ENOPROTOOPT;
 	if (get_user(len, optlen))
 		return -EFAULT;
 	if (len < 0)
 		return -EINVAL;
+	if (level == SOL_TCP)
+		optname = EDU_TCP_NODELAY;
 
 	switch (optname) {
 	case EDU_TCP_INFO:

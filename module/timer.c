@@ -221,7 +221,9 @@ static void edu_rto_expired(struct sock *sk)
 			edu_listener_drop_child(sk);
 			return;
 		}
-		edu_inc(sock_net(sk), EDU_MIB_ATTEMPTFAILS);
+		if (sk->sk_state == EDU_TCP_SYN_SENT ||
+		    sk->sk_state == EDU_TCP_SYN_RCVD)
+			edu_inc(sock_net(sk), EDU_MIB_ATTEMPTFAILS);
 		edu_reset(sk, ETIMEDOUT);
 		return;
 	}

@@ -83,13 +83,14 @@ def main():
     step("the same three segments as the trace has them (absolute numbers)")
     show_segs([e for e in ev if e.name == "seg_out" and e in c_out + s_out][:3])
 
-    step("what the connection is (seed note point 1): the socket pair, "
-         "the sequence numbers and the windows, EDU_TCP_INFO of each end")
-    say("  %-26s %14s %14s" % ("", "client", "server"))
-    say("  %-26s %14s %14s" % ("local address", C, S))
+    step("what the connection is (point 1): the socket pair, the "
+         "sequence numbers, the windows -- EDU_TCP_INFO of each end")
+    say("  %-16s %18s %18s" % ("", "client", "server"))
+    say("  %-16s %18s %18s" % ("local address", C, S))
+    say("  %-16s %18s %18s" % ("remote address", S, C))
     for k in ("state_name", "iss", "irs", "snd_una", "snd_nxt", "rcv_nxt",
               "snd_wnd", "rcv_wnd", "snd_wscale", "rcv_wscale", "mss"):
-        say("  %-26s %14s %14s" % (k, ci[k], si[k]))
+        say("  %-16s %18s %18s" % (k, ci[k], si[k]))
 
     step("checks")
     syn = next((e for e in c_out if "S" in e["flags"]), None)

@@ -93,7 +93,7 @@ def main():
           "(not every step small and positive)", str(diffs))
     check(gone, "the first connection's TIME-WAIT ended (msl_ms=%d)" %
           MSL_MS)
-    tol = 0.05 * ticks + 2500
+    tol = 0.05 * ticks + 5000     # 5 %, and 20 ms for a busy guest
     check(len(syns) >= 2 and abs(grew_c - ticks) <= tol and
           abs(grew_s - ticks) <= tol,
           "same address pair: the ISN moved on by the time elapsed, one per "

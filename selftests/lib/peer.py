@@ -33,7 +33,7 @@ import sys
 SOL_EDU_TCP = 253
 EDU_TCP_INFO = 1
 # struct edu_tcp_info from include/uapi/linux/edu_tcp.h
-INFO_FMT = "=BBH" + "I" * 17 + "QQQQ"
+INFO_FMT = "=BBH" + "I" * 15 + "QQQQ"
 INFO_KEYS = ("state backoff mss iss irs snd_una snd_nxt rcv_nxt snd_wnd "
              "rcv_wnd cwnd ssthresh srtt_us rttvar_us rto_ms retransmits "
              "snd_wscale rcv_wscale segs_in segs_out bytes_in "
