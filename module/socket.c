@@ -633,13 +633,20 @@ static bool edu_tail_has_room(struct sock *sk, struct sk_buff *skb)
 	       skb->len < es->mss && skb_tailroom(skb) > 0;
 }
 
-static struct sk_buff *edu_new_data_skb(struct sock *sk)
+/* The buffer fits the write, not the MSS: a 1-byte write should not cost
+ * a zeroed 16 KiB allocation.  Small writes that follow still fill its
+ * tailroom.
+ */
+#define EDU_SMALL_SEG	256
+
+static struct sk_buff *edu_new_data_skb(struct sock *sk, size_t want)
 {
 	struct edu_sock *es = edu_sk(sk);
 	struct sk_buff *skb;
 	struct edu_skb_cb *cb;
+	size_t size = clamp_t(size_t, want, EDU_SMALL_SEG, es->mss);
 
-	skb = alloc_skb(EDU_HEADROOM + es->mss, sk->sk_allocation);
+	skb = alloc_skb(EDU_HEADROOM + size, sk->sk_allocation);
 	if (!skb)
 		return NULL;
 	skb_reserve(skb, EDU_HEADROOM);
@@ -684,7 +691,7 @@ static int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		if (!skb || !edu_tail_has_room(sk, skb)) {
 			if (!sk_stream_memory_free(sk))
 				goto wait_for_memory;
-			skb = edu_new_data_skb(sk);
+			skb = edu_new_data_skb(sk, msg_data_left(msg));
 			if (!skb)
 				goto wait_for_memory;
 		}
@@ -745,7 +752,9 @@ do_error:
 /* ---- receiving ---- */
 
 /* RFC 9293 3.8.6.2.2: tell the peer when reading opened the window by a
- * useful amount.
+ * useful amount - but only once what it may still send has fallen below
+ * half of what it could (as Linux does); otherwise the ACKs that data
+ * earns carry the news soon enough.
  */
 static void edu_window_update(struct sock *sk)
 {
@@ -758,7 +767,8 @@ static void edu_window_update(struct sock *sk)
 		return;
 	cur = seq_after(es->rcv_adv, es->rcv_nxt) ? es->rcv_adv - es->rcv_nxt : 0;
 	win = edu_rcv_window(sk);
-	if (win > cur && win - cur >= min_t(u32, sk->sk_rcvbuf / 2, es->adv_mss))
+	if (win > cur && win - cur >= min_t(u32, sk->sk_rcvbuf / 2, es->adv_mss) &&
+	    cur < win / 2)
 		edu_send_ack(sk);
 }
 
