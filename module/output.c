@@ -223,9 +223,22 @@ static int edu_send_ctl(struct sock *sk, u8 flags, u32 seq)
 	return edu_transmit(sk, skb, flags, seq);
 }
 
+/* The sequence number of a segment without data.  After a timeout
+ * snd_nxt goes back to snd_una (go-back-N), but the peer may already hold
+ * everything up to snd_max: an ACK numbered below its RCV.NXT would fail
+ * its acceptability test and be lost.  So use the highest number sent,
+ * kept inside the peer's window (as Linux's tcp_acceptable_seq does).
+ */
+static u32 edu_ctl_seq(const struct edu_sock *es)
+{
+	u32 wnd_end = es->snd_una + es->snd_wnd;
+
+	return seq_after(es->snd_max, wnd_end) ? wnd_end : es->snd_max;
+}
+
 int edu_send_ack(struct sock *sk)
 {
-	return edu_send_ctl(sk, EDU_ACK, edu_sk(sk)->snd_nxt);
+	return edu_send_ctl(sk, EDU_ACK, edu_ctl_seq(edu_sk(sk)));
 }
 
 /* RFC 5961 3.2 and 4.2: answer a suspicious RST or SYN with an ACK that
@@ -258,7 +271,7 @@ void edu_send_challenge_ack(struct sock *sk)
 /* RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>, with ACK as Linux sends. */
 int edu_send_rst(struct sock *sk)
 {
-	return edu_send_ctl(sk, EDU_RST | EDU_ACK, edu_sk(sk)->snd_nxt);
+	return edu_send_ctl(sk, EDU_RST | EDU_ACK, edu_ctl_seq(edu_sk(sk)));
 }
 
 /* A segment with no socket behind it: a reset for a connection that does

@@ -144,7 +144,7 @@ void edu_enter_time_wait(struct sock *sk)
 	tw->daddr = sk->sk_daddr;
 	tw->sport = inet_sk(sk)->inet_sport;
 	tw->dport = sk->sk_dport;
-	tw->snd_nxt = es->snd_nxt;
+	tw->snd_nxt = es->snd_max;
 	tw->rcv_nxt = es->rcv_nxt;
 	tw->iss = es->iss;
 	tw->irs = es->irs;

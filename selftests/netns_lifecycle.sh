@@ -193,7 +193,9 @@ t_time_wait_visible() {
 # left) is checked against timestamps taken on both sides of each read:
 # t_pre <= (moment of the read) <= t_post.
 t_time_wait_expires() {
-	local twc twe row t_close t_pre t_post left msl=500
+	# 2*MSL = 4 s: long enough that a slow, loaded guest still finds the
+	# row between the close and the read
+	local twc twe row t_close t_pre t_post left msl=2000
 	if ! is_edu; then
 		SKIP_REASON="EDU_PROTO=6: kernel TCP's TIME-WAIT is a fixed 60 s"
 		return 2
