@@ -22,18 +22,9 @@ def main():
     begin("the four-way close", "point 7")
     param("msl_ms", MSL_MS)
     trace_start()
-    with netns(SERVER):
-        srv = edu_socket()
-        srv.bind((SIP, PORT))
-        srv.listen(8)
-        srv.settimeout(10)
-    with netns(CLIENT):
-        cli = edu_socket()
-        cli.bind((CIP, CPORT))
-        cli.settimeout(10)
-    cli.connect((SIP, PORT))
-    conn, _ = srv.accept()
-    conn.settimeout(10)
+    srv = listener(PORT)
+    cli = client(CPORT)
+    conn = accept_from(srv, cli, PORT)
     c0 = counters(CLIENT)
 
     step("1. the client: shutdown(SHUT_WR) sends FIN seq=u; the server "

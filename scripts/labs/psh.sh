@@ -23,18 +23,9 @@ WRITES = [(100, 0), (5000, 0), (2920, 0), (10, socket.MSG_MORE), (10, 0)]
 def main():
     begin("PSH: push", "point 8 (PSH)")
     trace_start()
-    with netns(SERVER):
-        srv = edu_socket()
-        srv.bind((SIP, PORT))
-        srv.listen(8)
-        srv.settimeout(10)
-    with netns(CLIENT):
-        cli = edu_socket()
-        cli.bind((CIP, CPORT))
-        cli.settimeout(10)
-    cli.connect((SIP, PORT))
-    conn, _ = srv.accept()
-    conn.settimeout(10)
+    srv = listener(PORT)
+    cli = client(CPORT)
+    conn = accept_from(srv, cli, PORT)
     mss = cli.getsockopt(SOL_EDU_TCP, EDU_TCP_MAXSEG)
     say("  the client's MSS (EDU_TCP_MAXSEG): %d bytes" % mss)
 

@@ -41,18 +41,9 @@ def main():
 
     step("B. an established connection; the client sends \"abc\", then "
          "sets SO_LINGER {on, 0 s} and closes: an abort")
-    with netns(SERVER):
-        srv = edu_socket()
-        srv.bind((SIP, PORT))
-        srv.listen(8)
-        srv.settimeout(10)
-    with netns(CLIENT):
-        cli = edu_socket()
-        cli.bind((CIP, CPORT_B))
-        cli.settimeout(10)
-    cli.connect((SIP, PORT))
-    conn, _ = srv.accept()
-    conn.settimeout(10)
+    srv = listener(PORT)
+    cli = client(CPORT_B)
+    conn = accept_from(srv, cli, PORT)
     cli.sendall(b"abc")
     wait_acked(cli)
     conn.recv(3)

@@ -33,20 +33,11 @@ def table(title, out, isn):
 def main():
     begin("sequence numbers: who consumes what", "points 4 and 6")
     trace_start()
-    with netns(SERVER):
-        srv = edu_socket()
-        srv.bind((SIP, PORT))
-        srv.listen(8)
-        srv.settimeout(10)
-    with netns(CLIENT):
-        cli = edu_socket()
-        cli.bind((CIP, CPORT))
-        cli.settimeout(10)
+    srv = listener(PORT)
+    cli = client(CPORT)
 
     step("1. handshake; the client sends \"hello\" (5 bytes)")
-    cli.connect((SIP, PORT))
-    conn, _ = srv.accept()
-    conn.settimeout(10)
+    conn = accept_from(srv, cli, PORT)
     cli.sendall(b"hello")
     wait_acked(cli)
     conn.recv(5)

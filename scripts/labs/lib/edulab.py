@@ -106,6 +106,33 @@ def edu_socket(kind=socket.SOCK_STREAM):
     return socket.socket(socket.AF_INET, kind, PROTO)
 
 
+def listener(port, backlog=8, timeout=10):
+    """A listening edu_tcp socket on the server's address, in its netns."""
+    with netns(SERVER):
+        srv = edu_socket()
+        srv.bind((SIP, port))
+        srv.listen(backlog)
+        srv.settimeout(timeout)
+    return srv
+
+
+def client(cport, timeout=10):
+    """An edu_tcp socket bound to the client's address, in its netns."""
+    with netns(CLIENT):
+        cli = edu_socket()
+        cli.bind((CIP, cport))
+        cli.settimeout(timeout)
+    return cli
+
+
+def accept_from(srv, cli, port, timeout=10):
+    """Connect cli to the listener and return the server's end."""
+    cli.connect((SIP, port))
+    conn, _ = srv.accept()
+    conn.settimeout(timeout)
+    return conn
+
+
 def param(name, value=None):
     """Read a module parameter, or set it (the old value comes back at
     finish())."""
