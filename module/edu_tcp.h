@@ -211,7 +211,6 @@ struct edu_sock {
 	u64	bytes_in;
 	u64	bytes_out;
 	u32	total_retrans;
-	u32	last_window_sent;
 };
 
 static inline struct edu_sock *edu_sk(const struct sock *sk)
@@ -372,7 +371,6 @@ int edu_v4_rcv(struct sk_buff *skb);
 int edu_v4_err(struct sk_buff *skb, u32 info);
 int edu_do_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_apply_syn_options(struct sock *sk, const struct edu_skb_cb *cb);
-void edu_ack_now_or_later(struct sock *sk);
 void edu_trace_seg_in(const struct sk_buff *skb, int state, u32 peer_isn,
 		      u32 our_isn);
 void edu_rtt_sample(struct sock *sk, u32 rtt_us);

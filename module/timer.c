@@ -347,9 +347,14 @@ void edu_schedule_delack(struct sock *sk)
 	edu_sock_timer_arm(sk, t, msecs_to_jiffies(EDU_DELACK_MS));
 }
 
+/* Called for every segment that carries an ACK: look before taking the
+ * wheel's lock.  Only the socket's lock holder arms this timer, so a stale
+ * "armed" costs a lock, and a stale "idle" at worst one spare ACK.
+ */
 void edu_stop_delack(struct sock *sk)
 {
-	edu_sock_timer_cancel(sk, &edu_sk(sk)->delack_timer);
+	if (READ_ONCE(edu_sk(sk)->delack_timer.armed))
+		edu_sock_timer_cancel(sk, &edu_sk(sk)->delack_timer);
 }
 
 void edu_stop_timers(struct sock *sk)
