@@ -27,3 +27,21 @@
 #endif
 
 #endif /* _EDU_TCP_COMPAT_H */
+
+/*
+ * Headers that moved.  They must come after each file's pr_fmt, so the
+ * forced inclusion skips this part and edu_tcp.h includes this file again.
+ */
+#if defined(_EDU_TCP_H) && !defined(_EDU_TCP_COMPAT_HEADERS)
+#define _EDU_TCP_COMPAT_HEADERS
+
+/* Newer kernels (6.12 among them) keep skb_frag_unref() apart... */
+#ifdef EDU_HAVE_SKBUFF_REF_H
+#include <linux/skbuff_ref.h>
+#endif
+/* ...and SKB_GSO_CB() with the other GSO helpers. */
+#ifdef EDU_HAVE_NET_GSO_H
+#include <net/gso.h>
+#endif
+
+#endif

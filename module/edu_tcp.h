@@ -8,6 +8,7 @@
  *   socket.c  struct proto / struct proto_ops: what system calls do
  *   input.c   validating and processing received segments (RFC 9293 3.10.7)
  *   output.c  building and sending segments, retransmission
+ *   offload.c cutting super-segments into wire segments (GSO)
  *   state.c   the one place that changes a connection's state; TIME-WAIT
  *   timer.c   the module's hashed timer wheel and what each timer does
  *   table.c   per-netns port, connection and TIME-WAIT tables
@@ -23,6 +24,7 @@
 #include <net/sock.h>
 #include <net/inet_sock.h>
 #include <uapi/linux/edu_tcp.h>
+#include "compat.h"	/* again: its headers part (see there) */
 
 /* ---- module parameters (main.c) ---- */
 extern int edu_proto;
@@ -31,6 +33,7 @@ extern unsigned int edu_syn_retries;
 extern unsigned int edu_synack_retries;
 extern unsigned int edu_rto_min_ms;
 extern unsigned int edu_retries;
+extern bool edu_offload;
 
 extern struct proto edu_prot;
 extern const struct proto_ops edu_stream_ops;
@@ -144,6 +147,9 @@ struct edu_sock {
 
 	u16	mss;		/* send MSS */
 	u16	adv_mss;	/* what we announced */
+	/* set when the route is chosen (output.c, edu_route_connect) */
+	bool	csum_offload;	/* the device checksums our segments */
+	u32	gso_limit;	/* largest super-segment payload, 0: none */
 	u8	snd_wscale;
 	u8	rcv_wscale;
 	bool	wscale_ok;
@@ -279,6 +285,8 @@ enum edu_mib {
 	EDU_MIB_RTOEXPIRED,
 	EDU_MIB_PERSISTPROBES,
 	EDU_MIB_OUTOFORDERQUEUED,
+	EDU_MIB_OUTGSOSKBS,
+	EDU_MIB_GSOSEGMENTED,
 	EDU_MIB_MAX
 };
 
@@ -316,6 +324,11 @@ extern const char *const edu_mib_names[EDU_MIB_MAX];
 static inline void edu_inc(const struct net *net, enum edu_mib m)
 {
 	atomic_long_inc(&edu_pernet(net)->mib[m]);
+}
+
+static inline void edu_add(const struct net *net, enum edu_mib m, long n)
+{
+	atomic_long_add(n, &edu_pernet(net)->mib[m]);
 }
 
 /* ---- table.c ---- */
@@ -359,12 +372,19 @@ void edu_send_tw_ack(struct net *net, const struct edu_tw *tw);
 void edu_push(struct sock *sk, bool force_push);
 void edu_queue_fin(struct sock *sk);
 void edu_retransmit_head(struct sock *sk);
+int edu_trim_acked(struct sock *sk, struct sk_buff *skb, u32 len);
 void edu_send_probe(struct sock *sk);
 u32 edu_rcv_window(struct sock *sk);
 void edu_rearm_rtx(struct sock *sk);
 u16 edu_route_mss(struct sock *sk);
-u16 edu_seg_max(void);
+u32 edu_size_goal(const struct sock *sk);
 int edu_route_connect(struct sock *sk);
+
+/* ---- offload.c ---- */
+/* The GSO type of our super-segments; offload.c says why these bits. */
+#define EDU_GSO_TYPE	(SKB_GSO_TCPV4 | SKB_GSO_SCTP)
+int edu_offload_init(void);
+void edu_offload_exit(void);
 
 /* ---- input.c ---- */
 int edu_v4_rcv(struct sk_buff *skb);

@@ -129,11 +129,16 @@ static int edu_validate(struct sk_buff *skb)
 		return EDU_DROP_BADOFFSET;
 	th = tcp_hdr(skb);
 
-	/* TCP's checksum, protocol 6 in the pseudo-header (see output.c) */
-	csum = skb_checksum(skb, 0, skb->len, 0);
-	if (csum_tcpudp_magic(ip_hdr(skb)->saddr, ip_hdr(skb)->daddr, skb->len,
-			      IPPROTO_TCP, csum))
-		return EDU_DROP_BADCSUM;
+	/* TCP's checksum, protocol 6 in the pseudo-header (see output.c).
+	 * A segment that never left this machine (loopback, veth) may come
+	 * with its checksum still to be filled in: nothing to check there.
+	 */
+	if (!skb_csum_unnecessary(skb)) {
+		csum = skb_checksum(skb, 0, skb->len, 0);
+		if (csum_tcpudp_magic(ip_hdr(skb)->saddr, ip_hdr(skb)->daddr,
+				      skb->len, IPPROTO_TCP, csum))
+			return EDU_DROP_BADCSUM;
+	}
 
 	memset(cb, 0, sizeof(*cb));
 	cb->seq = ntohl(th->seq);
@@ -159,7 +164,8 @@ int edu_v4_rcv(struct sk_buff *skb)
 
 	if (skb->pkt_type != PACKET_HOST)
 		goto discard;
-	edu_inc(net, EDU_MIB_INSEGS);
+	/* a super-segment (offload.c) stands for gso_segs wire segments */
+	edu_add(net, EDU_MIB_INSEGS, max_t(u16, skb_shinfo(skb)->gso_segs, 1));
 	why = edu_validate(skb);
 	if (why) {
 		edu_drop(net, skb, why);
@@ -255,8 +261,13 @@ static void edu_cong_on_ack(struct sock *sk, u32 acked)
 	}
 	es->dupacks = 0;
 	if (es->cwnd < es->ssthresh) {
-		/* slow start; RFC 3465 lets each ACK count up to 2*SMSS */
-		es->cwnd += min(acked, 2U * es->mss);
+		/* slow start.  RFC 3465 2.2 caps each ACK's growth at
+		 * 2*SMSS against bursts after stretched ACKs, but a peer
+		 * receiving super-segments (offload.c) sends one ACK per
+		 * 64 KiB by design: count, as Linux does, what each ACK
+		 * newly covers.
+		 */
+		es->cwnd += acked;
 	} else {
 		/* congestion avoidance: one SMSS per window's worth acked */
 		es->bytes_acked += acked;
@@ -265,6 +276,8 @@ static void edu_cong_on_ack(struct sock *sk, u32 acked)
 			es->cwnd += es->mss;
 		}
 	}
+	/* no window is larger (RFC 7323 2.3), so cwnd need not be */
+	es->cwnd = min_t(u32, es->cwnd, 0xffffU << EDU_MAX_WSCALE);
 }
 
 /* RFC 5681 3.2: the third duplicate ACK means a segment was lost. */
@@ -296,13 +309,12 @@ static void edu_clean_acked(struct sock *sk, u32 ack)
 		struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 
 		if (seq_after(cb->end_seq, ack)) {
-			/* a partly acknowledged segment keeps only its tail */
+			/* a partly acknowledged skb keeps only its tail */
 			if (seq_after(ack, cb->seq) && !(cb->flags & EDU_SYN)) {
 				u32 n = min(ack - cb->seq, skb->len);
 
-				es->bytes_out += n;
-				__skb_pull(skb, n);
-				cb->seq += n;
+				if (!edu_trim_acked(sk, skb, n))
+					es->bytes_out += n;
 			}
 			break;
 		}
@@ -471,16 +483,21 @@ static void edu_deliver(struct sock *sk, struct sk_buff *skb)
 		edu_fin_received(sk);
 }
 
-/* Trim what we already have from the front of a payload-only segment. */
-static void edu_trim_front(struct sk_buff *skb, u32 rcv_nxt)
+/* Trim what we already have from the front of a payload-only segment;
+ * false if the memory to do it is lacking (its payload may lie in page
+ * fragments).
+ */
+static bool edu_trim_front(struct sk_buff *skb, u32 rcv_nxt)
 {
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	u32 n = rcv_nxt - cb->seq;
 
 	if (n > skb->len)	/* only the FIN is new */
 		n = skb->len;
-	__skb_pull(skb, n);
+	if (!pskb_pull(skb, n))
+		return false;
 	cb->seq += n;
+	return true;
 }
 
 /* Segments that arrived early become deliverable once the hole fills. */
@@ -502,7 +519,11 @@ static void edu_ofo_drain(struct sock *sk)
 			kfree_skb(skb);
 			continue;
 		}
-		edu_trim_front(skb, es->rcv_nxt);
+		if (!edu_trim_front(skb, es->rcv_nxt)) {
+			edu_drop(sock_net(sk), skb, EDU_DROP_MEMORY);
+			kfree_skb(skb);
+			continue;
+		}
 		edu_deliver(sk, skb);
 	}
 }
@@ -543,11 +564,12 @@ queued:
  * the FIN, and out-of-order or duplicate data (fast retransmit needs the
  * duplicate ACKs).
  */
-static void edu_ack_policy(struct sock *sk, bool now)
+static void edu_ack_policy(struct sock *sk, bool now, u16 segs)
 {
 	struct edu_sock *es = edu_sk(sk);
 
-	if (now || !skb_queue_empty(&es->ooo_queue) || ++es->ack_pending >= 2)
+	es->ack_pending += min_t(u16, segs, 2);
+	if (now || !skb_queue_empty(&es->ooo_queue) || es->ack_pending >= 2)
 		edu_send_ack(sk);
 	else
 		edu_schedule_delack(sk);
@@ -558,6 +580,8 @@ static void edu_data_queue(struct sock *sk, struct sk_buff *skb)
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct edu_sock *es = edu_sk(sk);
 	bool psh = cb->flags & EDU_PSH;
+	/* a super-segment counts as the segments it stands for */
+	u16 segs = max_t(u16, skb_shinfo(skb)->gso_segs, 1);
 	bool had_ooo, fin_before;
 
 	__skb_pull(skb, cb->doff);
@@ -589,7 +613,11 @@ static void edu_data_queue(struct sock *sk, struct sk_buff *skb)
 			edu_send_ack(sk);
 			return;
 		}
-		edu_trim_front(skb, es->rcv_nxt);
+		if (!edu_trim_front(skb, es->rcv_nxt)) {
+			edu_drop(sock_net(sk), skb, EDU_DROP_MEMORY);
+			kfree_skb(skb);
+			return;
+		}
 	}
 	if (cb->seq != es->rcv_nxt) {
 		edu_ofo_insert(sk, skb);
@@ -605,7 +633,7 @@ static void edu_data_queue(struct sock *sk, struct sk_buff *skb)
 		return;
 	/* the FIN's own ACK covered everything before it */
 	if (fin_before == sock_flag(sk, SOCK_DONE))
-		edu_ack_policy(sk, psh || had_ooo);
+		edu_ack_policy(sk, psh || had_ooo, segs);
 	sk->sk_data_ready(sk);
 }
 
@@ -773,7 +801,7 @@ void edu_apply_syn_options(struct sock *sk, const struct edu_skb_cb *cb)
 	struct edu_sock *es = edu_sk(sk);
 	u16 peer_mss = cb->mss ? cb->mss : EDU_DEFAULT_MSS;
 
-	es->mss = min3(peer_mss, edu_route_mss(sk), edu_seg_max());
+	es->mss = min(peer_mss, edu_route_mss(sk));
 	if (cb->has_wscale) {
 		es->wscale_ok = 1;
 		es->snd_wscale = cb->wscale;
@@ -856,7 +884,7 @@ int edu_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct edu_sock *es = edu_sk(sk);
 
-	es->segs_in++;
+	es->segs_in += max_t(u16, skb_shinfo(skb)->gso_segs, 1);
 	/* before a SYN arrives the peer's ISN is unknown: the SYN's own
 	 * sequence number is it
 	 */

@@ -3,10 +3,12 @@
  * edu_tcp: module parameters, registration and its unwinding.
  *
  * Registration follows the order of the kernel's own stream protocols:
- * the struct proto and its slab first, then the socket switch entry so
- * socket(AF_INET, SOCK_STREAM, proto) finds us, then per-netns state, and
- * the IP receive hook last, so that no segment can arrive before there is
- * somewhere to deliver it.  Exit undoes it in reverse.
+ * the struct proto and its slab first, then the segmentation offload (no
+ * super-segment can exist before the code that cuts it), then the socket
+ * switch entry so socket(AF_INET, SOCK_STREAM, proto) finds us, then
+ * per-netns state, and the IP receive hook last, so that no segment can
+ * arrive before there is somewhere to deliver it.  Exit undoes it in
+ * reverse.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -43,6 +45,14 @@ MODULE_PARM_DESC(rto_min_ms, "Minimum retransmission timeout in ms");
 unsigned int edu_retries = 15;
 module_param_named(retries, edu_retries, uint, 0644);
 MODULE_PARM_DESC(retries, "Data retransmissions before the connection fails with ETIMEDOUT");
+
+/* Read when a connection is routed; output.c and offload.c say what it
+ * changes.  Off, every segment is checksummed in software and sent as is,
+ * so a capture on any device shows exactly what went on the wire.
+ */
+bool edu_offload = true;
+module_param_named(offload, edu_offload, bool, 0644);
+MODULE_PARM_DESC(offload, "Let capable devices checksum our segments and carry 64 KiB super-segments (GSO)");
 
 static struct net_protocol edu_net_protocol = {
 	.handler	= edu_v4_rcv,
@@ -101,6 +111,12 @@ static int __init edu_init(void)
 		pr_err("proto_register failed (%d)\n", err);
 		goto out_wheel;
 	}
+	err = edu_offload_init();
+	if (err) {
+		pr_err("IPv4 protocol %d already has a segmentation offload; use 253 or 254 (RFC 3692)\n",
+		       edu_proto);
+		goto out_proto;
+	}
 	inet_register_protosw(&edu_protosw);
 
 	err = edu_table_init();
@@ -129,6 +145,8 @@ out_table:
 	edu_table_exit();
 out_protosw:
 	inet_unregister_protosw(&edu_protosw);
+	edu_offload_exit();
+out_proto:
 	proto_unregister(&edu_prot);
 out_wheel:
 	edu_wheel_exit();
@@ -142,6 +160,7 @@ static void __exit edu_exit(void)
 	edu_proc_exit();
 	edu_table_exit();
 	inet_unregister_protosw(&edu_protosw);
+	edu_offload_exit();
 	edu_wheel_exit();
 	proto_unregister(&edu_prot);
 	pr_info("unloaded\n");

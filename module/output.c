@@ -6,11 +6,19 @@
  * edu_tcp's own IP protocol number.  Its checksum is TCP's, with 6 in the
  * pseudo-header's protocol field rather than our number: that way any TCP
  * decoder (Wireshark's "Decode As... TCP", a TCP codec) validates our
- * segments unchanged.  The checksum is always computed in software, so a
- * capture shows its true value whatever offloads the device has.
+ * segments unchanged.
+ *
+ * With the offload parameter on (the default) and a device that can sum
+ * any protocol's packets (NETIF_F_HW_CSUM: loopback, veth, many NICs), the
+ * checksum is left to the device as kernel TCP leaves it, and a data skb
+ * may hold many MSS worth: a super-segment, cut up by the device or by
+ * offload.c.  Otherwise each checksum is computed here and each skb is one
+ * segment, which is also what a capture then shows byte for byte.
  *
  * The write queue holds every segment not yet acknowledged: SYN, data and
- * FIN alike, so one retransmission path serves them all.
+ * FIN alike, so one retransmission path serves them all.  Data lives in
+ * page fragments, so an skb can be cut (edu_split) or trimmed after a
+ * partial ACK (edu_trim_acked) without copying any payload.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -150,6 +158,50 @@ static unsigned int edu_write_syn_options(struct sock *sk, u8 *opt, bool ws)
 	return 8;
 }
 
+/* TCP's checksum with 6 in the pseudo-header: the device finishes it
+ * (we seed the field with the pseudo-header's sum, as for TCP), or we do.
+ */
+static void edu_set_checksum(struct sock *sk, struct sk_buff *skb)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct tcphdr *th = tcp_hdr(skb);
+
+	if (edu_sk(sk)->csum_offload) {
+		th->check = ~csum_tcpudp_magic(inet->inet_saddr, inet->inet_daddr,
+					       skb->len, IPPROTO_TCP, 0);
+		skb->ip_summed = CHECKSUM_PARTIAL;
+		skb->csum_start = skb_transport_header(skb) - skb->head;
+		skb->csum_offset = offsetof(struct tcphdr, check);
+		return;
+	}
+	th->check = 0;
+	th->check = csum_tcpudp_magic(inet->inet_saddr, inet->inet_daddr,
+				      skb->len, IPPROTO_TCP,
+				      skb_checksum(skb, 0, skb->len, 0));
+	skb->ip_summed = CHECKSUM_NONE;
+}
+
+/* Mark a payload longer than the MSS as a super-segment, and return how
+ * many segments it stands for on the wire.
+ */
+static u32 edu_set_gso(struct sock *sk, struct sk_buff *skb, u32 payload)
+{
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+	u32 mss = edu_sk(sk)->mss;
+
+	if (payload <= mss) {
+		shinfo->gso_size = 0;
+		shinfo->gso_type = 0;
+		shinfo->gso_segs = 0;
+		return 1;
+	}
+	shinfo->gso_size = mss;
+	shinfo->gso_type = EDU_GSO_TYPE;
+	shinfo->gso_segs = DIV_ROUND_UP(payload, mss);
+	edu_inc(sock_net(sk), EDU_MIB_OUTGSOSKBS);
+	return shinfo->gso_segs;
+}
+
 /* Put a header in front of @skb's payload and hand it to IPv4. */
 static int edu_transmit(struct sock *sk, struct sk_buff *skb, u8 flags, u32 seq)
 {
@@ -161,7 +213,7 @@ static int edu_transmit(struct sock *sk, struct sk_buff *skb, u8 flags, u32 seq)
 	unsigned int hlen = sizeof(struct tcphdr) + optlen;
 	u32 payload = skb->len;
 	struct tcphdr *th;
-	u32 win;
+	u32 win, segs;
 
 	th = skb_push(skb, hlen);
 	skb_reset_transport_header(skb);
@@ -184,18 +236,16 @@ static int edu_transmit(struct sock *sk, struct sk_buff *skb, u8 flags, u32 seq)
 	th->window = htons(win);
 	if (flags & EDU_URG)
 		th->urg_ptr = htons(min_t(u32, es->snd_up - seq, 0xffff));
-	th->check = csum_tcpudp_magic(inet->inet_saddr, inet->inet_daddr,
-				      skb->len, IPPROTO_TCP,
-				      skb_checksum(skb, 0, skb->len, 0));
-	skb->ip_summed = CHECKSUM_NONE;
+	edu_set_checksum(sk, skb);
+	segs = edu_set_gso(sk, skb, payload);
 	skb->protocol = htons(ETH_P_IP);
 
 	if (flags & EDU_ACK) {
 		es->ack_pending = 0;
 		edu_stop_delack(sk);
 	}
-	es->segs_out++;
-	edu_inc(sock_net(sk), EDU_MIB_OUTSEGS);
+	es->segs_out += segs;
+	edu_add(sock_net(sk), EDU_MIB_OUTSEGS, segs);
 	if (flags & EDU_RST)
 		edu_inc(sock_net(sk), EDU_MIB_OUTRSTS);
 	edu_trace_seg_out(th, inet->inet_saddr, inet->inet_daddr, payload,
@@ -394,9 +444,12 @@ static int edu_send_skb(struct sock *sk, struct sk_buff *skb)
 		return -ENOBUFS;
 
 	if (seq_before(cb->seq, es->snd_max)) {
+		/* like OutSegs, count the wire segments it stands for */
+		u32 segs = max_t(u32, DIV_ROUND_UP(skb->len, es->mss), 1);
+
 		cb->retransmitted = 1;
-		es->total_retrans++;
-		edu_inc(net, EDU_MIB_RETRANSSEGS);
+		es->total_retrans += segs;
+		edu_add(net, EDU_MIB_RETRANSSEGS, segs);
 		if (cb->flags & EDU_SYN)
 			edu_inc(net, (cb->flags & EDU_ACK) || es->parent ?
 				EDU_MIB_SYNACKRETRANS : EDU_MIB_SYNRETRANS);
@@ -458,11 +511,103 @@ void edu_rearm_rtx(struct sock *sk)
 	}
 }
 
+/* An skb about to change must not share its fragment list with a copy
+ * still queued at a device; a private one costs only the head.
+ */
+static int edu_unclone(struct sock *sk, struct sk_buff *skb)
+{
+	unsigned int before = skb->truesize;
+
+	if (skb_unclone(skb, GFP_ATOMIC))
+		return -ENOMEM;
+	sk_wmem_queued_add(sk, (int)skb->truesize - (int)before);
+	return 0;
+}
+
+/* Cut a queued data skb after @len bytes; the rest becomes the next skb
+ * of the write queue, and only it keeps PSH and FIN.  For a window or a
+ * retransmission that wants just the front of a super-segment.
+ */
+static int edu_split(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct edu_skb_cb *cb = EDU_SKB_CB(skb), *rcb;
+	u32 moved = skb->len - len;
+	struct sk_buff *rest;
+
+	if (edu_unclone(sk, skb))
+		return -ENOMEM;
+	rest = alloc_skb_fclone(EDU_HEADROOM, GFP_ATOMIC);
+	if (!rest)
+		return -ENOBUFS;
+	skb_reserve(rest, EDU_HEADROOM);
+	sk_wmem_queued_add(sk, rest->truesize);
+	skb_split(skb, rest, len);
+	skb->truesize -= moved;
+	rest->truesize += moved;
+
+	rcb = EDU_SKB_CB(rest);
+	*rcb = *cb;
+	rcb->seq = cb->seq + len;
+	cb->end_seq = rcb->seq;
+	cb->flags &= ~(EDU_FIN | EDU_PSH);
+	__skb_queue_after(&sk->sk_write_queue, skb, rest);
+	return 0;
+}
+
+/* Drop @len acknowledged bytes from the front of a queued data skb, and
+ * give their memory back to the writer.  Payload is in page fragments
+ * (socket.c), so this only moves fragment offsets.
+ */
+int edu_trim_acked(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct skb_shared_info *shinfo;
+	u32 head = min_t(u32, len, skb_headlen(skb));
+	u32 eat = len - head;
+	int i, kept = 0;
+
+	if (edu_unclone(sk, skb))
+		return -ENOMEM;
+	__skb_pull(skb, head);
+	shinfo = skb_shinfo(skb);
+	for (i = 0; i < shinfo->nr_frags; i++) {
+		u32 size = skb_frag_size(&shinfo->frags[i]);
+
+		if (eat >= size) {
+			skb_frag_unref(skb, i);
+			eat -= size;
+			continue;
+		}
+		shinfo->frags[kept] = shinfo->frags[i];
+		if (eat) {
+			skb_frag_off_add(&shinfo->frags[kept], eat);
+			skb_frag_size_sub(&shinfo->frags[kept], eat);
+			eat = 0;
+		}
+		kept++;
+	}
+	shinfo->nr_frags = kept;
+	eat = len - head;
+	skb->data_len -= eat;
+	skb->len -= eat;
+	skb->truesize -= eat;
+	sk_wmem_queued_add(sk, -(int)eat);
+	EDU_SKB_CB(skb)->seq += len;
+	return 0;
+}
+
+/* A retransmission repeats one segment, the oldest: the receiver has
+ * shown it is missing, and a whole super-segment would mostly repeat
+ * what arrived.
+ */
 void edu_retransmit_head(struct sock *sk)
 {
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 
-	if (skb && !edu_send_skb(sk, skb))
+	if (!skb)
+		return;
+	if (skb->len > edu_sk(sk)->mss)
+		edu_split(sk, skb, edu_sk(sk)->mss);
+	if (!edu_send_skb(sk, skb))
 		edu_sent(sk, skb);
 }
 
@@ -479,6 +624,19 @@ static bool edu_can_send_state(int state)
 		return true;
 	}
 	return false;
+}
+
+/* How much of a segment starting at @seq may leave now: what the send
+ * and congestion windows leave open, and no more than one skb may carry.
+ */
+static u32 edu_send_room(struct sock *sk, u32 seq)
+{
+	struct edu_sock *es = edu_sk(sk);
+	u32 end = es->snd_una + min(es->snd_wnd, es->cwnd);
+
+	if (!seq_after(end, seq))
+		return 0;
+	return min(end - seq, edu_size_goal(sk));
 }
 
 /* Send what the windows allow.  RFC 9293 3.7.4 (Nagle): while data is
@@ -499,9 +657,12 @@ void edu_push(struct sock *sk, bool force)
 		if (!seq_after(cb->end_seq, es->snd_nxt))
 			continue;
 		if (!(cb->flags & EDU_SYN)) {
-			u32 wnd = min(es->snd_wnd, es->cwnd);
+			u32 fit = edu_send_room(sk, cb->seq);
 
-			if (seq_after(cb->seq + skb->len, es->snd_una + wnd))
+			/* send the front that fits, in whole segments */
+			if (skb->len > fit &&
+			    (fit < es->mss ||
+			     edu_split(sk, skb, rounddown(fit, es->mss))))
 				break;
 			if (skb->len < es->mss && !(cb->flags & EDU_FIN) &&
 			    !es->nodelay && !force && es->snd_nxt != es->snd_una &&
@@ -609,26 +770,49 @@ void edu_queue_fin(struct sock *sk)
 	edu_push(sk, true);
 }
 
-/* The largest payload whose buffer fits a 16 KiB allocation: on loopback
- * the MSS would be 64 KiB, which would need costly high-order pages.
- */
-#define EDU_SEG_MAX	(SKB_WITH_OVERHEAD(16384) - EDU_HEADROOM)
-
 /* RFC 9293 3.7.1: the MSS is the route's MTU minus the IP and our fixed
- * header.
+ * header.  Loopback's MTU is 65536, one more than an IPv4 packet can be.
  */
 u16 edu_route_mss(struct sock *sk)
 {
 	struct dst_entry *dst = __sk_dst_get(sk);
-	u32 mtu = dst ? dst_mtu(dst) : 576;
+	u32 mtu = dst ? min_t(u32, dst_mtu(dst), IP_MAX_MTU) : 576;
 
-	return clamp_t(u32, mtu - sizeof(struct iphdr) - sizeof(struct tcphdr),
-		       EDU_DEFAULT_MSS, 0xffff);
+	return max_t(u32, mtu - sizeof(struct iphdr) - sizeof(struct tcphdr),
+		     EDU_DEFAULT_MSS);
 }
 
-u16 edu_seg_max(void)
+/* How much payload one skb of the write queue may hold: one MSS, or a
+ * whole super-segment when the route's device takes them.
+ */
+u32 edu_size_goal(const struct sock *sk)
 {
-	return EDU_SEG_MAX;
+	const struct edu_sock *es = edu_sk(sk);
+
+	if (es->gso_limit <= es->mss)
+		return es->mss;
+	return rounddown(es->gso_limit, es->mss);
+}
+
+/* What the route's device can do for us; see the top of this file.  An
+ * IPsec route (header_len) gets neither: its transform would have to cut
+ * our super-segments itself.
+ */
+static void edu_route_offload(struct sock *sk, const struct dst_entry *dst)
+{
+	struct edu_sock *es = edu_sk(sk);
+	netdev_features_t f = dst->dev->features;
+
+	es->csum_offload = READ_ONCE(edu_offload) && (f & NETIF_F_HW_CSUM) &&
+			   !dst->header_len;
+	es->gso_limit = 0;
+	/* sk_setup_caps() left room for all headers in sk_gso_max_size;
+	 * IPv4's 16-bit total length bounds it too
+	 */
+	if (es->csum_offload && (f & NETIF_F_SG) && sk->sk_gso_max_segs > 1)
+		es->gso_limit = min_t(u32, READ_ONCE(sk->sk_gso_max_size),
+				      IP_MAX_MTU - sizeof(struct iphdr) -
+				      EDU_HDR_MAX);
 }
 
 /* Route a connecting socket and fix its source address. */
@@ -652,5 +836,6 @@ int edu_route_connect(struct sock *sk)
 	if (!inet->inet_rcv_saddr)
 		inet->inet_rcv_saddr = fl4->saddr;
 	sk_setup_caps(sk, &rt->dst);
+	edu_route_offload(sk, &rt->dst);
 	return 0;
 }

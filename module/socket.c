@@ -484,7 +484,7 @@ static int edu_v4_connect(struct sock *sk, struct sockaddr_in *sin)
 	es->iss = edu_isn(inet->inet_saddr, inet->inet_daddr, inet->inet_sport,
 			  inet->inet_dport);
 	es->adv_mss = edu_route_mss(sk);
-	es->mss = min(es->adv_mss, edu_seg_max());
+	es->mss = es->adv_mss;
 	sk->sk_err = 0;
 	sk->sk_shutdown = 0;
 	sock_reset_flag(sk, SOCK_DONE);
@@ -630,23 +630,20 @@ static bool edu_tail_has_room(struct sock *sk, struct sk_buff *skb)
 
 	return !(cb->flags & (EDU_SYN | EDU_FIN)) &&
 	       !seq_before(cb->seq, es->snd_max) &&
-	       skb->len < es->mss && skb_tailroom(skb) > 0;
+	       skb->len < edu_size_goal(sk);
 }
 
-/* The buffer fits the write, not the MSS: a 1-byte write should not cost
- * a zeroed 16 KiB allocation.  Small writes that follow still fill its
- * tailroom.
+/* A data skb's head holds only room for the headers; the payload goes to
+ * page fragments, so that output.c can cut and trim it without copying.
+ * fclone: the copy each transmission makes comes from the same slab object.
  */
-#define EDU_SMALL_SEG	256
-
-static struct sk_buff *edu_new_data_skb(struct sock *sk, size_t want)
+static struct sk_buff *edu_new_data_skb(struct sock *sk)
 {
 	struct edu_sock *es = edu_sk(sk);
 	struct sk_buff *skb;
 	struct edu_skb_cb *cb;
-	size_t size = clamp_t(size_t, want, EDU_SMALL_SEG, es->mss);
 
-	skb = alloc_skb(EDU_HEADROOM + size, sk->sk_allocation);
+	skb = alloc_skb_fclone(EDU_HEADROOM, sk->sk_allocation);
 	if (!skb)
 		return NULL;
 	skb_reserve(skb, EDU_HEADROOM);
@@ -657,6 +654,41 @@ static struct sk_buff *edu_new_data_skb(struct sock *sk, size_t want)
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	sk_wmem_queued_add(sk, skb->truesize);
 	return skb;
+}
+
+/* Copy up to @want bytes of the user's data into @skb's last page
+ * fragment or a new one.  Returns the bytes copied, 0 when the skb has no
+ * fragment slot left, or an error.
+ */
+static int edu_copy_to_frags(struct sock *sk, struct sk_buff *skb,
+			     struct msghdr *msg, size_t want)
+{
+	struct page_frag *pfrag = sk_page_frag(sk);
+	int i = skb_shinfo(skb)->nr_frags;
+	bool merge;
+	size_t n;
+
+	if (!sk_page_frag_refill(sk, pfrag))
+		return -ENOBUFS;
+	merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+	if (!merge && i >= MAX_SKB_FRAGS)
+		return 0;
+	n = min_t(size_t, want, pfrag->size - pfrag->offset);
+	n = copy_page_from_iter(pfrag->page, pfrag->offset, n, &msg->msg_iter);
+	if (!n)
+		return -EFAULT;
+	if (merge) {
+		skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], n);
+	} else {
+		skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, n);
+		get_page(pfrag->page);
+	}
+	pfrag->offset += n;
+	skb->len += n;
+	skb->data_len += n;
+	skb->truesize += n;
+	sk_wmem_queued_add(sk, n);
+	return n;
 }
 
 static int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
@@ -686,30 +718,35 @@ static int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 
 	while (msg_data_left(msg)) {
 		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
-		size_t chunk;
+		u32 goal = edu_size_goal(sk);
+		int chunk;
 
 		if (!skb || !edu_tail_has_room(sk, skb)) {
+new_skb:
 			if (!sk_stream_memory_free(sk))
 				goto wait_for_memory;
-			skb = edu_new_data_skb(sk, msg_data_left(msg));
+			skb = edu_new_data_skb(sk);
 			if (!skb)
 				goto wait_for_memory;
 		}
-		chunk = min_t(size_t, es->mss - skb->len, msg_data_left(msg));
-		chunk = min_t(size_t, chunk, skb_tailroom(skb));
-		if (!copy_from_iter_full(skb_put(skb, chunk), chunk,
-					 &msg->msg_iter)) {
-			__skb_trim(skb, skb->len - chunk);
-			err = -EFAULT;
+		chunk = edu_copy_to_frags(sk, skb, msg,
+					  min_t(size_t, goal - skb->len,
+						msg_data_left(msg)));
+		if (chunk == -ENOBUFS)
+			goto wait_for_memory;
+		if (chunk < 0) {
+			err = chunk;
 			goto do_error;
 		}
+		if (!chunk)
+			goto new_skb;
 		EDU_SKB_CB(skb)->end_seq += chunk;
 		es->write_seq += chunk;
 		copied += chunk;
-		/* a full segment may leave now, unless it ends the write:
-		 * that one still needs its PSH
+		/* a full skb may leave now, unless it ends the write: that
+		 * one still needs its PSH
 		 */
-		if (skb->len == es->mss && msg_data_left(msg))
+		if (skb->len >= goal && msg_data_left(msg))
 			edu_push(sk, false);
 		continue;
 

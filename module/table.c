@@ -55,6 +55,8 @@ const char *const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_RTOEXPIRED]		= "RtoExpired",
 	[EDU_MIB_PERSISTPROBES]		= "PersistProbes",
 	[EDU_MIB_OUTOFORDERQUEUED]	= "OutOfOrderQueued",
+	[EDU_MIB_OUTGSOSKBS]		= "OutGsoSkbs",
+	[EDU_MIB_GSOSEGMENTED]		= "GsoSegmented",
 };
 
 struct edu_net *edu_pernet(const struct net *net)

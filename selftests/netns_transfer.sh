@@ -30,13 +30,7 @@ NTESTS=11
 
 require_env $NTESTS
 
-XFER=build/tools/edu_xfer
-if [ ! -x "$XFER" ]; then
-	# Not built yet: the source is small, build a private copy.
-	gcc -O2 -I include/uapi -o "$T/edu_xfer" tools/edu_xfer.c 2>/dev/null ||
-		skip_all $NTESTS "$XFER not built and cannot be compiled"
-	XFER=$T/edu_xfer
-fi
+need_xfer $NTESTS
 tap_plan $NTESTS
 
 # xfer A_SENDS B_SENDS: one connection A->B; each end sends its bytes while

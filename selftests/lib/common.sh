@@ -28,6 +28,10 @@ IP_A=10.200.1.1
 IP_B=10.200.1.2
 T=$(mktemp -d /tmp/edu_selftest.XXXXXX)
 
+# Namespaces a test creates beyond A and B (a router, say): cleanup()
+# deletes them and dump_diag() shows them.
+EXTRA_NS=()
+
 TAP_N=0
 TAP_FAILED=0
 TAP_PASSED=0
@@ -50,7 +54,7 @@ tap_plan() {
 
 dump_diag() {
 	local ns
-	for ns in "$NS_A" "$NS_B"; do
+	for ns in "$NS_A" "$NS_B" "${EXTRA_NS[@]}"; do
 		ip netns list 2>/dev/null | grep -qw "$ns" || continue
 		echo "# --- netns $ns"
 		if [ -r /proc/edu_tcp ]; then
@@ -110,6 +114,16 @@ skip_all() { # N reason
 	exit 4
 }
 
+# need_xfer N: set XFER to the edu_xfer transfer tool, compiling a private
+# copy if it was not built; without either the script's N tests skip.
+need_xfer() {
+	XFER=build/tools/edu_xfer
+	[ -x "$XFER" ] && return 0
+	gcc -O2 -I include/uapi -o "$T/edu_xfer" tools/edu_xfer.c 2>/dev/null ||
+		skip_all "$1" "$XFER not built and cannot be compiled"
+	XFER=$T/edu_xfer
+}
+
 # ---- topology -------------------------------------------------------------
 
 setup_pair() {
@@ -144,7 +158,7 @@ setup_pair() {
 }
 
 cleanup() {
-	local pid p
+	local pid p ns
 	peer_stop_all
 	for pid in "${BG_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
@@ -154,11 +168,16 @@ cleanup() {
 	done
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
+	for ns in "${EXTRA_NS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
 	rm -rf "$T"
 }
 
-# Common preconditions; exits with a whole-plan skip when unmet.
-require_env() { # N
+# Common preconditions; exits with a whole-plan skip when unmet.  The
+# topology comes from SETUP_FUNCTION (default setup_pair: A and B joined by
+# a veth pair with offloads off); it must at least create $NS_A and $NS_B.
+require_env() { # N [SETUP_FUNCTION]
 	[ "$(id -u)" = 0 ] || skip_all "$1" "needs root"
 	command -v ip >/dev/null || skip_all "$1" "needs iproute2"
 	command -v "$PYTHON" >/dev/null || skip_all "$1" "needs python3"
@@ -166,7 +185,7 @@ require_env() { # N
 		skip_all "$1" "edu_tcp is not loaded"
 	fi
 	trap cleanup EXIT
-	setup_pair || { cleanup; skip_all "$1" "cannot create network namespaces/veth"; }
+	"${2:-setup_pair}" || { cleanup; skip_all "$1" "cannot create network namespaces/veth"; }
 }
 
 # ---- module parameters ----------------------------------------------------

@@ -88,13 +88,18 @@ lab_network() {
 	link set veth-s up
 	neigh replace $LAB_CIP lladdr $LAB_CMAC dev veth-s nud permanent
 	EOF
+	# What a lab shows must be what went on the wire: no checksum
+	# offload, so edu_tcp computes every checksum and sends one segment
+	# per packet (Documentation/protocol.rst, "Offloads").
+	ip netns exec "$LAB_CLIENT" ethtool -K veth-c tx off >/dev/null
+	ip netns exec "$LAB_SERVER" ethtool -K veth-s tx off >/dev/null
 }
 
 lab_setup() {
 	local t v
 	LAB_NAME=$1
 	[ "$EUID" = 0 ] || lab_die "must run as root (or through scripts/lab $LAB_NAME)"
-	for t in ip tc python3 insmod; do
+	for t in ip tc ethtool python3 insmod; do
 		command -v "$t" >/dev/null || lab_die "$t is missing (scripts/deps)"
 	done
 	cd "$LAB_ROOT"
