@@ -112,13 +112,19 @@ int edu_wheel_init(void);
 void edu_wheel_exit(void);
 void edu_wheel_barrier(void);
 
+enum {
+	EDU_DEFER_RTX,
+	EDU_DEFER_DELACK,
+	EDU_DEFER_KEEPALIVE,
+};
+
 /* What the retransmission timer is timing, for /proc and traces. */
 enum edu_rtx_kind {
 	EDU_TIMER_OFF,
 	EDU_TIMER_RETRANS,	/* SYN, SYN-ACK, data or FIN unacknowledged */
 	EDU_TIMER_PERSIST,	/* zero window: probe it */
 	EDU_TIMER_DELACK,
-	EDU_TIMER_KEEPALIVE,
+	EDU_TIMER_KEEPALIVE,	/* its own timer: /proc and traces only */
 	EDU_TIMER_TIMEWAIT,	/* 2*MSL, and FIN-WAIT-2 of an orphan */
 };
 
@@ -191,6 +197,19 @@ struct edu_sock {
 	enum edu_rtx_kind	rtx_kind;
 	struct edu_timer	delack_timer;
 	u8			ack_pending;	/* segments unacked by us */
+	/* EDU_DEFER_* bits: timers that fired while a system call held
+	 * the socket (timer.c), each holding a reference; under the
+	 * socket's spinlock
+	 */
+	unsigned long		deferred;
+
+	/* RFC 1122 4.2.3.6 keep-alive, with SO_KEEPALIVE (timer.c) */
+	struct edu_timer	keepalive_timer;
+	unsigned long		rcv_tstamp;	/* jiffies of the last segment in */
+	u16			keep_idle;	/* seconds */
+	u16			keep_intvl;	/* seconds */
+	u8			keep_cnt;
+	u8			probes_out;	/* unanswered keep-alives */
 
 	/* listener: children waiting in SYN-RCVD and for accept() */
 	spinlock_t		queue_lock;
@@ -287,6 +306,8 @@ enum edu_mib {
 	EDU_MIB_OUTOFORDERQUEUED,
 	EDU_MIB_OUTGSOSKBS,
 	EDU_MIB_GSOSEGMENTED,
+	EDU_MIB_KEEPALIVEPROBES,
+	EDU_MIB_KEEPALIVETIMEOUTS,
 	EDU_MIB_MAX
 };
 
@@ -302,6 +323,10 @@ enum edu_drop {
 	EDU_DROP_MEMORY = EDU_MIB_DROP_MEMORY,
 };
 
+struct edu_mib_cpu {
+	unsigned long	v[EDU_MIB_MAX];
+};
+
 #define EDU_CONN_HASH_BITS	10
 #define EDU_BIND_HASH_BITS	8
 
@@ -311,7 +336,7 @@ struct edu_net {
 	struct hlist_head	twait_hash[1 << EDU_CONN_HASH_BITS];
 	struct hlist_head	bind_hash[1 << EDU_BIND_HASH_BITS];
 	struct hlist_head	twait_bind_hash[1 << EDU_BIND_HASH_BITS];
-	atomic_long_t		mib[EDU_MIB_MAX];
+	struct edu_mib_cpu __percpu *mib;	/* per CPU: no shared cache line */
 	/* RFC 5961 section 7: a namespace-wide challenge ACK budget */
 	spinlock_t		challenge_lock;
 	unsigned long		challenge_stamp;
@@ -323,13 +348,16 @@ extern const char *const edu_mib_names[EDU_MIB_MAX];
 
 static inline void edu_inc(const struct net *net, enum edu_mib m)
 {
-	atomic_long_inc(&edu_pernet(net)->mib[m]);
+	this_cpu_inc(edu_pernet(net)->mib->v[m]);
 }
 
-static inline void edu_add(const struct net *net, enum edu_mib m, long n)
+static inline void edu_add(const struct net *net, enum edu_mib m,
+			   unsigned long n)
 {
-	atomic_long_add(n, &edu_pernet(net)->mib[m]);
+	this_cpu_add(edu_pernet(net)->mib->v[m], n);
 }
+
+unsigned long edu_mib_read(const struct net *net, enum edu_mib m);
 
 /* ---- table.c ---- */
 int edu_table_init(void);
@@ -374,6 +402,7 @@ void edu_queue_fin(struct sock *sk);
 void edu_retransmit_head(struct sock *sk);
 int edu_trim_acked(struct sock *sk, struct sk_buff *skb, u32 len);
 void edu_send_probe(struct sock *sk);
+int edu_send_old_ack(struct sock *sk);
 u32 edu_rcv_window(struct sock *sk);
 void edu_rearm_rtx(struct sock *sk);
 u16 edu_route_mss(struct sock *sk);
@@ -404,6 +433,9 @@ void edu_schedule_delack(struct sock *sk);
 void edu_stop_delack(struct sock *sk);
 void edu_stop_timers(struct sock *sk);
 void edu_tw_arm(struct edu_tw *tw, unsigned long delay);
+void edu_release_cb(struct sock *sk);
+void edu_keepalive_reset(struct sock *sk);
+void edu_keepalive(struct sock *sk, int on);
 const char *edu_timer_name(enum edu_rtx_kind kind);
 unsigned long edu_msl_jiffies(void);
 

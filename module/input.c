@@ -885,6 +885,9 @@ int edu_do_rcv(struct sock *sk, struct sk_buff *skb)
 	struct edu_sock *es = edu_sk(sk);
 
 	es->segs_in += max_t(u16, skb_shinfo(skb)->gso_segs, 1);
+	/* the peer is alive: keep-alive starts counting again */
+	es->rcv_tstamp = jiffies;
+	es->probes_out = 0;
 	/* before a SYN arrives the peer's ISN is unknown: the SYN's own
 	 * sequence number is it
 	 */

@@ -308,7 +308,7 @@ bool edu_challenge_allowed(struct net *net)
 	allowed = en->challenge_count++ < EDU_CHALLENGE_ACK_LIMIT;
 	spin_unlock_bh(&en->challenge_lock);
 	if (allowed)
-		atomic_long_inc(&en->mib[EDU_MIB_CHALLENGEACKS]);
+		edu_inc(net, EDU_MIB_CHALLENGEACKS);
 	return allowed;
 }
 
@@ -374,9 +374,9 @@ static void edu_send_bare(struct net *net, __be32 saddr, __be32 daddr,
 	skb_dst_set(skb, &rt->dst);
 	ip_select_ident(net, skb, NULL);
 
-	atomic_long_inc(&edu_pernet(net)->mib[EDU_MIB_OUTSEGS]);
+	edu_inc(net, EDU_MIB_OUTSEGS);
 	if (flags & EDU_RST)
-		atomic_long_inc(&edu_pernet(net)->mib[EDU_MIB_OUTRSTS]);
+		edu_inc(net, EDU_MIB_OUTRSTS);
 	edu_trace_seg_out(th, saddr, daddr, 0, state, iss, irs, 0, -1);
 	ip_local_out(net, NULL, skb);
 }
@@ -680,6 +680,16 @@ void edu_push(struct sock *sk, bool force)
 		edu_rearm_rtx(sk);
 }
 
+/* An ACK whose sequence number the peer has already acknowledged: it
+ * carries nothing, and the peer must answer it with an ACK of its own
+ * (RFC 9293 3.10.7.4, an unacceptable segment).  Zero-window probes and
+ * keep-alives are made of it, as Linux makes them.
+ */
+int edu_send_old_ack(struct sock *sk)
+{
+	return edu_send_ctl(sk, EDU_ACK, edu_sk(sk)->snd_una - 1);
+}
+
 /* RFC 9293 3.8.6.1: probe a zero window.  Like Linux, the probe is an ACK
  * carrying an old sequence number, which the receiver must answer with
  * its current window.
@@ -697,7 +707,7 @@ void edu_send_probe(struct sock *sk)
 		return;
 	}
 	edu_inc(sock_net(sk), EDU_MIB_PERSISTPROBES);
-	edu_send_ctl(sk, EDU_ACK, es->snd_una - 1);
+	edu_send_old_ack(sk);
 	es->backoff = min_t(u8, es->backoff + 1, 30);
 	edu_reset_rtx_timer(sk, EDU_TIMER_PERSIST, edu_rto_jiffies(sk));
 }

@@ -37,6 +37,9 @@ static void edu_show_sock(struct seq_file *m, struct sock *sk, int sl)
 	} else if (READ_ONCE(es->delack_timer.armed)) {
 		timer = edu_timer_name(EDU_TIMER_DELACK);
 		ms = edu_ms_left(&es->delack_timer);
+	} else if (READ_ONCE(es->keepalive_timer.armed)) {
+		timer = edu_timer_name(EDU_TIMER_KEEPALIVE);
+		ms = edu_ms_left(&es->keepalive_timer);
 	}
 	txq = 0;
 	rxq = 0;
@@ -110,12 +113,12 @@ static const struct proc_ops edu_proc_ops = {
 
 static int edu_stat_show(struct seq_file *m, void *v)
 {
-	struct edu_net *en = edu_pernet(seq_file_single_net(m));
+	struct net *net = seq_file_single_net(m);
 	int i;
 
 	for (i = 0; i < EDU_MIB_MAX; i++)
-		seq_printf(m, "%s %ld\n", edu_mib_names[i],
-			   atomic_long_read(&en->mib[i]));
+		seq_printf(m, "%s %lu\n", edu_mib_names[i],
+			   edu_mib_read(net, i));
 	return 0;
 }
 

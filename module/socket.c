@@ -47,6 +47,15 @@ static void edu_write_space(struct sock *sk)
 	rcu_read_unlock();
 }
 
+/* RFC 1122 4.2.3.6: keep-alive idles at least two hours by default; the
+ * interval and count are Linux's.  Linux's limits bound what may be set.
+ */
+#define EDU_KEEPIDLE_S		7200
+#define EDU_KEEPINTVL_S		75
+#define EDU_KEEPCNT		9
+#define EDU_KEEP_MAX_S		32767
+#define EDU_KEEPCNT_MAX		127
+
 /* State a connection starts from, for a new socket or a reused one. */
 static void edu_reset_conn_fields(struct edu_sock *es)
 {
@@ -87,6 +96,9 @@ void edu_init_sock_fields(struct sock *sk)
 	INIT_HLIST_NODE(&es->conn_node);
 	edu_sock_timers_init(sk);
 	edu_reset_conn_fields(es);
+	es->keep_idle = EDU_KEEPIDLE_S;
+	es->keep_intvl = EDU_KEEPINTVL_S;
+	es->keep_cnt = EDU_KEEPCNT;
 	sk->sk_write_space = edu_write_space;
 	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK))
 		WRITE_ONCE(sk->sk_sndbuf, EDU_DEFAULT_SNDBUF);
@@ -255,6 +267,9 @@ int edu_new_child(struct sock *sk, struct sk_buff *skb)
 	edu_init_sock_fields(child);
 	ces = edu_sk(child);
 	ces->nodelay = les->nodelay;
+	ces->keep_idle = les->keep_idle;
+	ces->keep_intvl = les->keep_intvl;
+	ces->keep_cnt = les->keep_cnt;
 	ces->iss = edu_isn(iph->daddr, iph->saddr, th->dest, th->source);
 	if (edu_route_connect(child)) {
 		sock_set_flag(child, SOCK_DEAD);
@@ -1170,32 +1185,85 @@ static void edu_proto_unhash(struct sock *sk)
 /* ---- socket options ---- */
 
 /* EDU_TCP_NODELAY, or TCP_NODELAY for programs written for TCP */
-static bool edu_is_nodelay_opt(int level, int optname)
+/* The edu_tcp option a (level, name) pair means: our own level, or the
+ * TCP names that programs written for TCP use.  -1 for anything else.
+ */
+static int edu_opt(int level, int optname)
 {
-	return (level == SOL_EDU_TCP && optname == EDU_TCP_NODELAY) ||
-	       (level == SOL_TCP && optname == TCP_NODELAY);
+	if (level == SOL_EDU_TCP)
+		return optname;
+	if (level != SOL_TCP)
+		return -1;
+	switch (optname) {
+	case TCP_NODELAY:
+		return EDU_TCP_NODELAY;
+	case TCP_MAXSEG:
+		return EDU_TCP_MAXSEG;
+	case TCP_KEEPIDLE:
+		return EDU_TCP_KEEPIDLE;
+	case TCP_KEEPINTVL:
+		return EDU_TCP_KEEPINTVL;
+	case TCP_KEEPCNT:
+		return EDU_TCP_KEEPCNT;
+	}
+	return -1;
+}
+
+/* A new idle time takes effect at once, as it does for TCP. */
+static void edu_set_keepidle(struct sock *sk, int val)
+{
+	edu_sk(sk)->keep_idle = val;
+	if (sock_flag(sk, SOCK_KEEPOPEN) &&
+	    ((1 << sk->sk_state) & ((1 << EDU_TCP_ESTABLISHED) |
+				    (1 << EDU_TCP_CLOSE_WAIT))))
+		edu_keepalive_reset(sk);
 }
 
 static int edu_setsockopt(struct socket *sock, int level, int optname,
 			  sockptr_t optval, unsigned int optlen)
 {
 	struct sock *sk = sock->sk;
-	int val;
+	struct edu_sock *es = edu_sk(sk);
+	int opt = edu_opt(level, optname);
+	int val, err = 0;
 
 	if (level == SOL_IP)
 		return ip_setsockopt(sk, level, optname, optval, optlen);
-	if (!edu_is_nodelay_opt(level, optname))
+	if (opt != EDU_TCP_NODELAY && opt != EDU_TCP_KEEPIDLE &&
+	    opt != EDU_TCP_KEEPINTVL && opt != EDU_TCP_KEEPCNT)
 		return -ENOPROTOOPT;
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
 		return -EFAULT;
 	lock_sock(sk);
-	edu_sk(sk)->nodelay = !!val;
-	if (val)
-		edu_push(sk, true);
+	switch (opt) {
+	case EDU_TCP_NODELAY:
+		es->nodelay = !!val;
+		if (val)
+			edu_push(sk, true);
+		break;
+	case EDU_TCP_KEEPIDLE:
+		if (val < 1 || val > EDU_KEEP_MAX_S)
+			err = -EINVAL;
+		else
+			edu_set_keepidle(sk, val);
+		break;
+	case EDU_TCP_KEEPINTVL:
+		if (val < 1 || val > EDU_KEEP_MAX_S)
+			err = -EINVAL;
+		else
+			es->keep_intvl = val;
+		break;
+	case EDU_TCP_KEEPCNT:
+		if (val < 1 || val > EDU_KEEPCNT_MAX)
+			err = -EINVAL;
+		else
+			es->keep_cnt = val;
+		break;
+	}
 	release_sock(sk);
-	return 0;
+	return err;
 }
 
 static void edu_fill_info(struct sock *sk, struct edu_tcp_info *info)
@@ -1237,14 +1305,13 @@ static int edu_getsockopt(struct socket *sock, int level, int optname,
 
 	if (level == SOL_IP)
 		return ip_getsockopt(sk, level, optname, optval, optlen);
-	if (level != SOL_EDU_TCP && !edu_is_nodelay_opt(level, optname))
+	optname = edu_opt(level, optname);
+	if (optname < 0)
 		return -ENOPROTOOPT;
 	if (get_user(len, optlen))
 		return -EFAULT;
 	if (len < 0)
 		return -EINVAL;
-	if (level == SOL_TCP)
-		optname = EDU_TCP_NODELAY;
 
 	switch (optname) {
 	case EDU_TCP_INFO:
@@ -1261,6 +1328,15 @@ static int edu_getsockopt(struct socket *sock, int level, int optname,
 	case EDU_TCP_MAXSEG:
 		val = edu_sk(sk)->mss;
 		break;
+	case EDU_TCP_KEEPIDLE:
+		val = edu_sk(sk)->keep_idle;
+		break;
+	case EDU_TCP_KEEPINTVL:
+		val = edu_sk(sk)->keep_intvl;
+		break;
+	case EDU_TCP_KEEPCNT:
+		val = edu_sk(sk)->keep_cnt;
+		break;
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -1276,6 +1352,8 @@ struct proto edu_prot = {
 	.close		= edu_close,
 	.init		= edu_init_sock,
 	.backlog_rcv	= edu_do_rcv,
+	.release_cb	= edu_release_cb,
+	.keepalive	= edu_keepalive,
 	.unhash		= edu_proto_unhash,
 	.obj_size	= sizeof(struct edu_sock),
 };

@@ -58,6 +58,8 @@ void edu_set_state(struct sock *sk, int state)
 		edu_sk(sk)->ever_connected = 1;
 	/* readers test sk_state without the socket lock (poll) */
 	edu_state_store(sk, state);
+	if (state == EDU_TCP_ESTABLISHED && sock_flag(sk, SOCK_KEEPOPEN))
+		edu_keepalive_reset(sk);
 }
 
 static void edu_purge_queues(struct sock *sk)

@@ -57,6 +57,8 @@ const char *const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_OUTOFORDERQUEUED]	= "OutOfOrderQueued",
 	[EDU_MIB_OUTGSOSKBS]		= "OutGsoSkbs",
 	[EDU_MIB_GSOSEGMENTED]		= "GsoSegmented",
+	[EDU_MIB_KEEPALIVEPROBES]	= "KeepAliveProbes",
+	[EDU_MIB_KEEPALIVETIMEOUTS]	= "KeepAliveTimeouts",
 };
 
 struct edu_net *edu_pernet(const struct net *net)
@@ -376,7 +378,7 @@ static void edu_tw_expire(struct edu_timer *t)
 	if (!hlist_unhashed(&tw->conn_node))
 		tw_unhash(tw);
 	spin_unlock(&en->lock);
-	atomic_long_inc(&en->mib[EDU_MIB_TIMEWAITEXPIRED]);
+	edu_inc(tw->net, EDU_MIB_TIMEWAITEXPIRED);
 	trace_edu_tcp_state(tw->saddr, tw->sport, tw->daddr, tw->dport,
 			    EDU_TCP_TIME_WAIT, EDU_TCP_CLOSED);
 	kfree(tw);
@@ -396,7 +398,7 @@ void edu_tw_insert(struct net *net, struct edu_tw *tw)
 						   ntohs(tw->sport)));
 	edu_tw_arm(tw, 2 * edu_msl_jiffies());
 	spin_unlock_bh(&en->lock);
-	atomic_long_inc(&en->mib[EDU_MIB_TIMEWAITCREATED]);
+	edu_inc(net, EDU_MIB_TIMEWAITCREATED);
 }
 
 /* RFC 9293 3.10.7.4 for TIME-WAIT: the only segment expected is the peer's
@@ -457,7 +459,7 @@ bool edu_tw_handle(struct net *net, struct sk_buff *skb)
 static int __net_init edu_net_init(struct net *net)
 {
 	struct edu_net *en = edu_pernet(net);
-	int i;
+	int i, err;
 
 	spin_lock_init(&en->lock);
 	spin_lock_init(&en->challenge_lock);
@@ -469,7 +471,24 @@ static int __net_init edu_net_init(struct net *net)
 		INIT_HLIST_HEAD(&en->bind_hash[i]);
 		INIT_HLIST_HEAD(&en->twait_bind_hash[i]);
 	}
-	return edu_proc_net_init(net);
+	en->mib = alloc_percpu(struct edu_mib_cpu);
+	if (!en->mib)
+		return -ENOMEM;
+	err = edu_proc_net_init(net);
+	if (err)
+		free_percpu(en->mib);
+	return err;
+}
+
+unsigned long edu_mib_read(const struct net *net, enum edu_mib m)
+{
+	const struct edu_net *en = edu_pernet(net);
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(en->mib, cpu)->v[m];
+	return sum;
 }
 
 /* Sockets pin their namespace, so only TIME-WAIT remainders are left. */
@@ -495,6 +514,7 @@ static void __net_exit edu_net_exit(struct net *net)
 		kfree(tw);
 	edu_wheel_barrier();
 	edu_proc_net_exit(net);
+	free_percpu(en->mib);
 }
 
 static struct pernet_operations edu_net_ops = {

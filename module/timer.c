@@ -186,14 +186,16 @@ const char *edu_timer_name(enum edu_rtx_kind kind)
 	return edu_timer_names[kind];
 }
 
-/* A timer that fires while a system call holds the socket comes back a
- * tick later rather than touching state the caller is using.
+/* A timer that fires while a system call holds the socket must not touch
+ * state the caller is using: it leaves a note, and edu_release_cb() does
+ * its work when the call releases the socket.  The wheel's reference
+ * passes to the note.
  */
-static bool edu_timer_defer(struct sock *sk, struct edu_timer *t)
+static bool edu_timer_defer(struct sock *sk, int what)
 {
 	if (!sock_owned_by_user(sk))
 		return false;
-	edu_timer_arm(t, 1);	/* keeps the reference the wheel had */
+	__set_bit(what, &edu_sk(sk)->deferred);
 	return true;
 }
 
@@ -244,15 +246,12 @@ static void edu_rto_expired(struct sock *sk)
 	edu_push(sk, false);
 }
 
-static void edu_rtx_fire(struct edu_timer *t)
+/* The retransmission timer's work, with the socket's spinlock held. */
+static void edu_rtx_expired(struct sock *sk)
 {
-	struct edu_sock *es = container_of(t, struct edu_sock, rtx_timer);
-	struct sock *sk = &es->inet.sk;
+	struct edu_sock *es = edu_sk(sk);
 	enum edu_rtx_kind kind;
 
-	bh_lock_sock(sk);
-	if (edu_timer_defer(sk, t))
-		goto out_unlock;
 	kind = es->rtx_kind;
 	es->rtx_kind = EDU_TIMER_OFF;
 	trace_edu_tcp_timer(sk, edu_timer_name(kind));
@@ -270,11 +269,33 @@ static void edu_rtx_fire(struct edu_timer *t)
 	default:
 		break;
 	}
+}
+
+static void edu_rtx_fire(struct edu_timer *t)
+{
+	struct edu_sock *es = container_of(t, struct edu_sock, rtx_timer);
+	struct sock *sk = &es->inet.sk;
+
+	bh_lock_sock(sk);
+	if (edu_timer_defer(sk, EDU_DEFER_RTX)) {
+		bh_unlock_sock(sk);
+		return;
+	}
+	edu_rtx_expired(sk);
 	bh_unlock_sock(sk);
 	sock_put(sk);
-	return;
-out_unlock:
-	bh_unlock_sock(sk);
+}
+
+static void edu_delack_expired(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	if (es->ack_pending && sk->sk_state != EDU_TCP_CLOSED &&
+	    sk->sk_state != EDU_TCP_LISTEN) {
+		trace_edu_tcp_timer(sk, "delack");
+		edu_inc(sock_net(sk), EDU_MIB_DELAYEDACKS);
+		edu_send_ack(sk);
+	}
 }
 
 static void edu_delack_fire(struct edu_timer *t)
@@ -283,27 +304,13 @@ static void edu_delack_fire(struct edu_timer *t)
 	struct sock *sk = &es->inet.sk;
 
 	bh_lock_sock(sk);
-	if (edu_timer_defer(sk, t)) {
+	if (edu_timer_defer(sk, EDU_DEFER_DELACK)) {
 		bh_unlock_sock(sk);
 		return;
 	}
-	if (es->ack_pending && sk->sk_state != EDU_TCP_CLOSED &&
-	    sk->sk_state != EDU_TCP_LISTEN) {
-		trace_edu_tcp_timer(sk, "delack");
-		edu_inc(sock_net(sk), EDU_MIB_DELAYEDACKS);
-		edu_send_ack(sk);
-	}
+	edu_delack_expired(sk);
 	bh_unlock_sock(sk);
 	sock_put(sk);
-}
-
-void edu_sock_timers_init(struct sock *sk)
-{
-	struct edu_sock *es = edu_sk(sk);
-
-	edu_timer_init(&es->rtx_timer, edu_rtx_fire);
-	edu_timer_init(&es->delack_timer, edu_delack_fire);
-	es->rtx_kind = EDU_TIMER_OFF;
 }
 
 static void edu_sock_timer_arm(struct sock *sk, struct edu_timer *t,
@@ -361,9 +368,128 @@ void edu_stop_timers(struct sock *sk)
 {
 	edu_stop_rtx_timer(sk);
 	edu_stop_delack(sk);
+	edu_sock_timer_cancel(sk, &edu_sk(sk)->keepalive_timer);
 }
 
 void edu_tw_arm(struct edu_tw *tw, unsigned long delay)
 {
 	edu_timer_arm(&tw->timer, delay);
+}
+
+/* ---- keep-alive, RFC 1122 4.2.3.6 ---- */
+
+static unsigned long edu_keep_idle(const struct edu_sock *es)
+{
+	return (unsigned long)es->keep_idle * HZ;
+}
+
+/* (Re)start the idle countdown of a connection with SO_KEEPALIVE on. */
+void edu_keepalive_reset(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	es->probes_out = 0;
+	edu_sock_timer_arm(sk, &es->keepalive_timer, edu_keep_idle(es));
+}
+
+/* struct proto's keepalive: setsockopt(SO_KEEPALIVE), socket locked. */
+void edu_keepalive(struct sock *sk, int on)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	if (!on)
+		edu_sock_timer_cancel(sk, &es->keepalive_timer);
+	else if ((1 << sk->sk_state) & ((1 << EDU_TCP_ESTABLISHED) |
+					(1 << EDU_TCP_CLOSE_WAIT)))
+		edu_keepalive_reset(sk);
+}
+
+/* Probe a connection that has been idle for keep_idle seconds, every
+ * keep_intvl seconds, and give up after keep_cnt unanswered probes: the
+ * peer has gone (crashed, unplugged) without a FIN or RST.  While data is
+ * outstanding the retransmission timer watches the peer instead.
+ */
+static void edu_keepalive_expired(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	unsigned long idle = jiffies - es->rcv_tstamp;
+
+	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
+	    !((1 << sk->sk_state) & ((1 << EDU_TCP_ESTABLISHED) |
+				     (1 << EDU_TCP_CLOSE_WAIT))))
+		return;
+	if (es->snd_una != es->snd_max ||
+	    !skb_queue_empty(&sk->sk_write_queue)) {
+		edu_keepalive_reset(sk);
+		return;
+	}
+	if (idle < edu_keep_idle(es) && !es->probes_out) {
+		edu_sock_timer_arm(sk, &es->keepalive_timer,
+				   edu_keep_idle(es) - idle);
+		return;
+	}
+	if (es->probes_out >= es->keep_cnt) {
+		trace_edu_tcp_timer(sk, edu_timer_name(EDU_TIMER_KEEPALIVE));
+		edu_inc(sock_net(sk), EDU_MIB_KEEPALIVETIMEOUTS);
+		edu_send_rst(sk);
+		edu_reset(sk, ETIMEDOUT);
+		return;
+	}
+	trace_edu_tcp_timer(sk, edu_timer_name(EDU_TIMER_KEEPALIVE));
+	edu_inc(sock_net(sk), EDU_MIB_KEEPALIVEPROBES);
+	edu_send_old_ack(sk);
+	es->probes_out++;
+	edu_sock_timer_arm(sk, &es->keepalive_timer,
+			   (unsigned long)es->keep_intvl * HZ);
+}
+
+static void edu_keepalive_fire(struct edu_timer *t)
+{
+	struct edu_sock *es = container_of(t, struct edu_sock, keepalive_timer);
+	struct sock *sk = &es->inet.sk;
+
+	bh_lock_sock(sk);
+	if (edu_timer_defer(sk, EDU_DEFER_KEEPALIVE)) {
+		bh_unlock_sock(sk);
+		return;
+	}
+	edu_keepalive_expired(sk);
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+/* struct proto's release_cb: release_sock() calls it with the socket's
+ * spinlock held, as a timer would hold it, once the backlog is processed.
+ * A timer the system call re-armed or stopped meanwhile has a new
+ * deadline, or none: its old expiry is void.
+ */
+void edu_release_cb(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	if (__test_and_clear_bit(EDU_DEFER_RTX, &es->deferred)) {
+		if (!es->rtx_timer.armed)
+			edu_rtx_expired(sk);
+		__sock_put(sk);
+	}
+	if (__test_and_clear_bit(EDU_DEFER_DELACK, &es->deferred)) {
+		if (!es->delack_timer.armed)
+			edu_delack_expired(sk);
+		__sock_put(sk);
+	}
+	if (__test_and_clear_bit(EDU_DEFER_KEEPALIVE, &es->deferred)) {
+		if (!es->keepalive_timer.armed)
+			edu_keepalive_expired(sk);
+		__sock_put(sk);
+	}
+}
+
+void edu_sock_timers_init(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	edu_timer_init(&es->rtx_timer, edu_rtx_fire);
+	edu_timer_init(&es->delack_timer, edu_delack_fire);
+	edu_timer_init(&es->keepalive_timer, edu_keepalive_fire);
+	es->rtx_kind = EDU_TIMER_OFF;
 }

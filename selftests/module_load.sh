@@ -182,7 +182,8 @@ t_proc_files() {
 		DropMemory OutRsts InRsts ChallengeAcks ActiveOpens PassiveOpens
 		AttemptFails EstabResets SynRetrans SynAckRetrans FinRetrans
 		TimeWaitCreated TimeWaitExpired DelayedAcks FastRetrans RtoExpired
-		PersistProbes OutOfOrderQueued OutGsoSkbs GsoSegmented"
+		PersistProbes OutOfOrderQueued OutGsoSkbs GsoSegmented
+		KeepAliveProbes KeepAliveTimeouts"
 	for n in $names; do
 		grep -Eq "^$n [0-9]+\$" /proc/net/edu_tcp_stat ||
 			{ fail "no '$n <number>' line in edu_tcp_stat"; rc=1; }

@@ -24,6 +24,10 @@
 #define EDU_TCP_INFO		1	/* get: struct edu_tcp_info */
 #define EDU_TCP_NODELAY		2	/* get/set: int, no Nagle */
 #define EDU_TCP_MAXSEG		3	/* get: int, the send MSS */
+/* Keepalive (with SO_KEEPALIVE on), as TCP_KEEPIDLE/KEEPINTVL/KEEPCNT */
+#define EDU_TCP_KEEPIDLE	4	/* get/set: int, idle s before probing */
+#define EDU_TCP_KEEPINTVL	5	/* get/set: int, s between probes */
+#define EDU_TCP_KEEPCNT		6	/* get/set: int, unanswered probes to fail */
 
 /*
  * The eleven states of RFC 9293 section 3.3.2.  The values are those Linux
