@@ -199,6 +199,22 @@ static bool edu_timer_defer(struct sock *sk, int what)
 	return true;
 }
 
+/* A socket timer's callback: do @work under the socket's spinlock and
+ * drop the timer's reference, or leave both to edu_release_cb().
+ */
+static void edu_sock_timer_run(struct sock *sk, int what,
+			       void (*work)(struct sock *sk))
+{
+	bh_lock_sock(sk);
+	if (edu_timer_defer(sk, what)) {
+		bh_unlock_sock(sk);
+		return;
+	}
+	work(sk);
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
 /* RFC 6298 5.5-5.7 and RFC 5681 3.1 (equation 4): back off, shrink the
  * window to one segment and go back to the first unacknowledged byte.
  */
@@ -274,16 +290,8 @@ static void edu_rtx_expired(struct sock *sk)
 static void edu_rtx_fire(struct edu_timer *t)
 {
 	struct edu_sock *es = container_of(t, struct edu_sock, rtx_timer);
-	struct sock *sk = &es->inet.sk;
 
-	bh_lock_sock(sk);
-	if (edu_timer_defer(sk, EDU_DEFER_RTX)) {
-		bh_unlock_sock(sk);
-		return;
-	}
-	edu_rtx_expired(sk);
-	bh_unlock_sock(sk);
-	sock_put(sk);
+	edu_sock_timer_run(&es->inet.sk, EDU_DEFER_RTX, edu_rtx_expired);
 }
 
 static void edu_delack_expired(struct sock *sk)
@@ -301,16 +309,8 @@ static void edu_delack_expired(struct sock *sk)
 static void edu_delack_fire(struct edu_timer *t)
 {
 	struct edu_sock *es = container_of(t, struct edu_sock, delack_timer);
-	struct sock *sk = &es->inet.sk;
 
-	bh_lock_sock(sk);
-	if (edu_timer_defer(sk, EDU_DEFER_DELACK)) {
-		bh_unlock_sock(sk);
-		return;
-	}
-	edu_delack_expired(sk);
-	bh_unlock_sock(sk);
-	sock_put(sk);
+	edu_sock_timer_run(&es->inet.sk, EDU_DEFER_DELACK, edu_delack_expired);
 }
 
 static void edu_sock_timer_arm(struct sock *sk, struct edu_timer *t,
@@ -446,16 +446,8 @@ static void edu_keepalive_expired(struct sock *sk)
 static void edu_keepalive_fire(struct edu_timer *t)
 {
 	struct edu_sock *es = container_of(t, struct edu_sock, keepalive_timer);
-	struct sock *sk = &es->inet.sk;
 
-	bh_lock_sock(sk);
-	if (edu_timer_defer(sk, EDU_DEFER_KEEPALIVE)) {
-		bh_unlock_sock(sk);
-		return;
-	}
-	edu_keepalive_expired(sk);
-	bh_unlock_sock(sk);
-	sock_put(sk);
+	edu_sock_timer_run(&es->inet.sk, EDU_DEFER_KEEPALIVE, edu_keepalive_expired);
 }
 
 /* struct proto's release_cb: release_sock() calls it with the socket's
