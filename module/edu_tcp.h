@@ -33,6 +33,7 @@ extern unsigned int edu_syn_retries;
 extern unsigned int edu_synack_retries;
 extern unsigned int edu_rto_min_ms;
 extern unsigned int edu_retries;
+extern unsigned int edu_orphan_retries;
 extern bool edu_offload;
 
 extern struct proto edu_prot;

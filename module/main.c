@@ -46,6 +46,13 @@ unsigned int edu_retries = 15;
 module_param_named(retries, edu_retries, uint, 0644);
 MODULE_PARM_DESC(retries, "Data retransmissions before the connection fails with ETIMEDOUT");
 
+/* Nobody waits for an orphan's result, so it gives up sooner; Linux's
+ * default gives up after 8 as well.
+ */
+unsigned int edu_orphan_retries = 8;
+module_param_named(orphan_retries, edu_orphan_retries, uint, 0644);
+MODULE_PARM_DESC(orphan_retries, "Retransmissions before a connection closed by its owner gives up");
+
 /* Read when a connection is routed; output.c and offload.c say what it
  * changes.  Off, every segment is checksummed in software and sent as is,
  * so a capture on any device shows exactly what went on the wire.

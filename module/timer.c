@@ -233,6 +233,8 @@ static void edu_rto_expired(struct sock *sk)
 		break;
 	default:
 		limit = READ_ONCE(edu_retries);
+		if (sock_flag(sk, SOCK_DEAD))	/* closed: an orphan */
+			limit = min(limit, READ_ONCE(edu_orphan_retries));
 	}
 	if (es->retries >= limit) {
 		if (es->parent) {	/* half-open child: drop it quietly */
