@@ -195,7 +195,11 @@ static bool edu_timer_defer(struct sock *sk, int what)
 {
 	if (!sock_owned_by_user(sk))
 		return false;
-	__set_bit(what, &edu_sk(sk)->deferred);
+	/* re-armed and fired again under the same call: one note is
+	 * enough, and it holds a reference already
+	 */
+	if (__test_and_set_bit(what, &edu_sk(sk)->deferred))
+		__sock_put(sk);
 	return true;
 }
 
