@@ -94,6 +94,14 @@ struct edu_skb_cb {
 
 #define EDU_SKB_CB(skb)	((struct edu_skb_cb *)&((skb)->cb[0]))
 
+/* The wire segments a received skb stands for: a super-segment (see
+ * offload.c) counts as the segments it holds.
+ */
+static inline u16 edu_skb_segs(const struct sk_buff *skb)
+{
+	return max_t(u16, skb_shinfo(skb)->gso_segs, 1);
+}
+
 /* ---- the timer wheel (timer.c) ---- */
 struct edu_timer {
 	struct hlist_node	node;

@@ -164,8 +164,7 @@ int edu_v4_rcv(struct sk_buff *skb)
 
 	if (skb->pkt_type != PACKET_HOST)
 		goto discard;
-	/* a super-segment (offload.c) stands for gso_segs wire segments */
-	edu_add(net, EDU_MIB_INSEGS, max_t(u16, skb_shinfo(skb)->gso_segs, 1));
+	edu_add(net, EDU_MIB_INSEGS, edu_skb_segs(skb));
 	why = edu_validate(skb);
 	if (why) {
 		edu_drop(net, skb, why);
@@ -483,19 +482,23 @@ static void edu_deliver(struct sock *sk, struct sk_buff *skb)
 		edu_fin_received(sk);
 }
 
-/* Trim what we already have from the front of a payload-only segment;
- * false if the memory to do it is lacking (its payload may lie in page
- * fragments).
+/* Trim what we already have from the front of a payload-only segment.
+ * Its payload may lie in page fragments, and pulling those may need
+ * memory: without it the segment is dropped and counted (the peer sends
+ * it again) and false returned.
  */
-static bool edu_trim_front(struct sk_buff *skb, u32 rcv_nxt)
+static bool edu_trim_front(struct sock *sk, struct sk_buff *skb)
 {
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
-	u32 n = rcv_nxt - cb->seq;
+	u32 n = edu_sk(sk)->rcv_nxt - cb->seq;
 
 	if (n > skb->len)	/* only the FIN is new */
 		n = skb->len;
-	if (!pskb_pull(skb, n))
+	if (!pskb_pull(skb, n)) {
+		edu_drop(sock_net(sk), skb, EDU_DROP_MEMORY);
+		kfree_skb(skb);
 		return false;
+	}
 	cb->seq += n;
 	return true;
 }
@@ -519,12 +522,8 @@ static void edu_ofo_drain(struct sock *sk)
 			kfree_skb(skb);
 			continue;
 		}
-		if (!edu_trim_front(skb, es->rcv_nxt)) {
-			edu_drop(sock_net(sk), skb, EDU_DROP_MEMORY);
-			kfree_skb(skb);
-			continue;
-		}
-		edu_deliver(sk, skb);
+		if (edu_trim_front(sk, skb))
+			edu_deliver(sk, skb);
 	}
 }
 
@@ -580,8 +579,7 @@ static void edu_data_queue(struct sock *sk, struct sk_buff *skb)
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct edu_sock *es = edu_sk(sk);
 	bool psh = cb->flags & EDU_PSH;
-	/* a super-segment counts as the segments it stands for */
-	u16 segs = max_t(u16, skb_shinfo(skb)->gso_segs, 1);
+	u16 segs = edu_skb_segs(skb);
 	bool had_ooo, fin_before;
 
 	__skb_pull(skb, cb->doff);
@@ -613,11 +611,8 @@ static void edu_data_queue(struct sock *sk, struct sk_buff *skb)
 			edu_send_ack(sk);
 			return;
 		}
-		if (!edu_trim_front(skb, es->rcv_nxt)) {
-			edu_drop(sock_net(sk), skb, EDU_DROP_MEMORY);
-			kfree_skb(skb);
+		if (!edu_trim_front(sk, skb))
 			return;
-		}
 	}
 	if (cb->seq != es->rcv_nxt) {
 		edu_ofo_insert(sk, skb);
@@ -884,7 +879,7 @@ int edu_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct edu_sock *es = edu_sk(sk);
 
-	es->segs_in += max_t(u16, skb_shinfo(skb)->gso_segs, 1);
+	es->segs_in += edu_skb_segs(skb);
 	/* the peer is alive: keep-alive starts counting again */
 	es->rcv_tstamp = jiffies;
 	es->probes_out = 0;

@@ -181,25 +181,31 @@ static void edu_set_checksum(struct sock *sk, struct sk_buff *skb)
 	skb->ip_summed = CHECKSUM_NONE;
 }
 
+/* The wire segments a payload of @len makes: one, or an MSS each. */
+static u32 edu_wire_segs(const struct edu_sock *es, u32 len)
+{
+	return len > es->mss ? DIV_ROUND_UP(len, es->mss) : 1;
+}
+
 /* Mark a payload longer than the MSS as a super-segment, and return how
  * many segments it stands for on the wire.
  */
 static u32 edu_set_gso(struct sock *sk, struct sk_buff *skb, u32 payload)
 {
 	struct skb_shared_info *shinfo = skb_shinfo(skb);
-	u32 mss = edu_sk(sk)->mss;
+	u32 segs = edu_wire_segs(edu_sk(sk), payload);
 
-	if (payload <= mss) {
+	if (segs == 1) {
 		shinfo->gso_size = 0;
 		shinfo->gso_type = 0;
 		shinfo->gso_segs = 0;
 		return 1;
 	}
-	shinfo->gso_size = mss;
+	shinfo->gso_size = edu_sk(sk)->mss;
 	shinfo->gso_type = EDU_GSO_TYPE;
-	shinfo->gso_segs = DIV_ROUND_UP(payload, mss);
+	shinfo->gso_segs = segs;
 	edu_inc(sock_net(sk), EDU_MIB_OUTGSOSKBS);
-	return shinfo->gso_segs;
+	return segs;
 }
 
 /* Put a header in front of @skb's payload and hand it to IPv4. */
@@ -445,7 +451,7 @@ static int edu_send_skb(struct sock *sk, struct sk_buff *skb)
 
 	if (seq_before(cb->seq, es->snd_max)) {
 		/* like OutSegs, count the wire segments it stands for */
-		u32 segs = max_t(u32, DIV_ROUND_UP(skb->len, es->mss), 1);
+		u32 segs = edu_wire_segs(es, skb->len);
 
 		cb->retransmitted = 1;
 		es->total_retrans += segs;

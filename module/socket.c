@@ -645,7 +645,8 @@ static bool edu_tail_has_room(struct sock *sk, struct sk_buff *skb)
 
 	return !(cb->flags & (EDU_SYN | EDU_FIN)) &&
 	       !seq_before(cb->seq, es->snd_max) &&
-	       skb->len < edu_size_goal(sk);
+	       skb->len < edu_size_goal(sk) &&
+	       skb_shinfo(skb)->nr_frags < MAX_SKB_FRAGS;
 }
 
 /* A data skb's head holds only room for the headers; the payload goes to
@@ -672,8 +673,8 @@ static struct sk_buff *edu_new_data_skb(struct sock *sk)
 }
 
 /* Copy up to @want bytes of the user's data into @skb's last page
- * fragment or a new one.  Returns the bytes copied, 0 when the skb has no
- * fragment slot left, or an error.
+ * fragment or a new one (edu_tail_has_room() left a slot free).  Returns
+ * the bytes copied or an error.
  */
 static int edu_copy_to_frags(struct sock *sk, struct sk_buff *skb,
 			     struct msghdr *msg, size_t want)
@@ -686,8 +687,6 @@ static int edu_copy_to_frags(struct sock *sk, struct sk_buff *skb,
 	if (!sk_page_frag_refill(sk, pfrag))
 		return -ENOBUFS;
 	merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
-	if (!merge && i >= MAX_SKB_FRAGS)
-		return 0;
 	n = min_t(size_t, want, pfrag->size - pfrag->offset);
 	n = copy_page_from_iter(pfrag->page, pfrag->offset, n, &msg->msg_iter);
 	if (!n)
@@ -737,7 +736,6 @@ static int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		int chunk;
 
 		if (!skb || !edu_tail_has_room(sk, skb)) {
-new_skb:
 			if (!sk_stream_memory_free(sk))
 				goto wait_for_memory;
 			skb = edu_new_data_skb(sk);
@@ -753,8 +751,6 @@ new_skb:
 			err = chunk;
 			goto do_error;
 		}
-		if (!chunk)
-			goto new_skb;
 		EDU_SKB_CB(skb)->end_seq += chunk;
 		es->write_seq += chunk;
 		copied += chunk;

@@ -172,42 +172,6 @@ offload_diag() {
 
 # ---- transfers ----------------------------------------------------------
 
-# xfer A_SENDS B_SENDS [B_ADDR]: one connection from A to B's B_ADDR
-# (default the direct link's); each end sends its bytes while receiving
-# the other's.  Both must exit 0 and agree on both digests.
-xfer() {
-	local na=$1 nb=$2 addr=${3:-$IP_B} seed=$((RANDOM + 1)) port spid crc src t0
-	t0=$(now_ms)
-	nsx "$NS_B" timeout -k 5 "$TO" "$XFER" -l -q -t "$TO" -a "$addr" \
-		-n "$nb" -e "$na" -s "$seed" 0 >"$T/srv.out" 2>"$T/srv.err" &
-	spid=$!
-	for _ in $(seq 1 200); do
-		grep -q '^listening' "$T/srv.out" && break
-		sleep 0.05
-	done
-	port=$(awk '/^listening/ { print $2 }' "$T/srv.out")
-	[ -n "$port" ] || { fail "server did not listen"; cat "$T/srv.err"; kill "$spid"; return 1; }
-	nsx "$NS_A" timeout -k 5 "$TO" "$XFER" -q -t "$TO" -n "$na" -e "$nb" \
-		-s "$seed" "$addr" "$port" >"$T/cli.out" 2>"$T/cli.err"
-	crc=$?
-	wait "$spid"
-	src=$?
-	note "A -> $addr: client exit $crc, server exit $src, $(($(now_ms) - t0)) ms"
-	sed 's/^/#   client: /' "$T/cli.out" "$T/cli.err"
-	sed 's/^/#   server: /' "$T/srv.out" "$T/srv.err"
-	if [ "$crc" != 0 ] || [ "$src" != 0 ]; then
-		fail "edu_xfer failed"
-		return 1
-	fi
-	[ "$(awk '/^sent/ { print $2, $3 }' "$T/cli.out")" = \
-		"$(awk '/^recv/ { print $2, $3 }' "$T/srv.out")" ] ||
-		{ fail "A->B digests differ"; return 1; }
-	[ "$(awk '/^sent/ { print $2, $3 }' "$T/srv.out")" = \
-		"$(awk '/^recv/ { print $2, $3 }' "$T/cli.out")" ] ||
-		{ fail "B->A digests differ"; return 1; }
-	return 0
-}
-
 # netem's drop counter on a device ("dropped N" of tc -s), for notes.
 netem_dropped() { # NS DEV
 	nsx "$1" tc -s qdisc show dev "$2" 2>/dev/null |

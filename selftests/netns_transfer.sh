@@ -33,38 +33,6 @@ require_env $NTESTS
 need_xfer $NTESTS
 tap_plan $NTESTS
 
-# xfer A_SENDS B_SENDS: one connection A->B; each end sends its bytes while
-# receiving the other's.  Both must exit 0 and agree on both digests.
-xfer() {
-	local na=$1 nb=$2 seed=$((RANDOM + 1)) port spid crc src t0 i
-	t0=$(now_ms)
-	nsx "$NS_B" timeout -k 5 "$TO" "$XFER" -l -q -t "$TO" -a "$IP_B" \
-		-n "$nb" -e "$na" -s $seed 0 >"$T/srv.out" 2>"$T/srv.err" &
-	spid=$!
-	for i in $(seq 1 200); do
-		grep -q '^listening' "$T/srv.out" && break
-		sleep 0.05
-	done
-	port=$(awk '/^listening/ { print $2 }' "$T/srv.out")
-	[ -n "$port" ] || { fail "server did not listen"; cat "$T/srv.err"; kill $spid; return 1; }
-	nsx "$NS_A" timeout -k 5 "$TO" "$XFER" -q -t "$TO" -n "$na" -e "$nb" \
-		-s $seed "$IP_B" "$port" >"$T/cli.out" 2>"$T/cli.err"
-	crc=$?
-	wait $spid
-	src=$?
-	note "client exit $crc, server exit $src, $(($(now_ms) - t0)) ms"
-	sed 's/^/#   client: /' "$T/cli.out" "$T/cli.err"
-	sed 's/^/#   server: /' "$T/srv.out" "$T/srv.err"
-	[ $crc = 0 ] && [ $src = 0 ] || { fail "edu_xfer failed"; return 1; }
-	[ "$(awk '/^sent/ { print $2, $3 }' "$T/cli.out")" = \
-		"$(awk '/^recv/ { print $2, $3 }' "$T/srv.out")" ] ||
-		{ fail "A->B digests differ"; return 1; }
-	[ "$(awk '/^sent/ { print $2, $3 }' "$T/srv.out")" = \
-		"$(awk '/^recv/ { print $2, $3 }' "$T/cli.out")" ] ||
-		{ fail "B->A digests differ"; return 1; }
-	return 0
-}
-
 # netem on both veths, or SKIP when this kernel has none.
 both_netem() {
 	local rc

@@ -124,6 +124,43 @@ need_xfer() {
 	XFER=$T/edu_xfer
 }
 
+# xfer A_SENDS B_SENDS [B_ADDR]: one edu_xfer connection from $NS_A to
+# B_ADDR (default $IP_B) in $NS_B; each end sends its bytes while
+# receiving the other's, every peer under timeout $TO.  Both must exit 0
+# and agree on both digests.  Needs need_xfer.
+xfer() {
+	local na=$1 nb=$2 addr=${3:-$IP_B} seed=$((RANDOM + 1)) port spid crc src t0
+	t0=$(now_ms)
+	nsx "$NS_B" timeout -k 5 "$TO" "$XFER" -l -q -t "$TO" -a "$addr" \
+		-n "$nb" -e "$na" -s "$seed" 0 >"$T/srv.out" 2>"$T/srv.err" &
+	spid=$!
+	for _ in $(seq 1 200); do
+		grep -q '^listening' "$T/srv.out" && break
+		sleep 0.05
+	done
+	port=$(awk '/^listening/ { print $2 }' "$T/srv.out")
+	[ -n "$port" ] || { fail "server did not listen"; cat "$T/srv.err"; kill "$spid"; return 1; }
+	nsx "$NS_A" timeout -k 5 "$TO" "$XFER" -q -t "$TO" -n "$na" -e "$nb" \
+		-s "$seed" "$addr" "$port" >"$T/cli.out" 2>"$T/cli.err"
+	crc=$?
+	wait "$spid"
+	src=$?
+	note "A -> $addr: client exit $crc, server exit $src, $(($(now_ms) - t0)) ms"
+	sed 's/^/#   client: /' "$T/cli.out" "$T/cli.err"
+	sed 's/^/#   server: /' "$T/srv.out" "$T/srv.err"
+	if [ "$crc" != 0 ] || [ "$src" != 0 ]; then
+		fail "edu_xfer failed"
+		return 1
+	fi
+	[ "$(awk '/^sent/ { print $2, $3 }' "$T/cli.out")" = \
+		"$(awk '/^recv/ { print $2, $3 }' "$T/srv.out")" ] ||
+		{ fail "A->B digests differ"; return 1; }
+	[ "$(awk '/^sent/ { print $2, $3 }' "$T/srv.out")" = \
+		"$(awk '/^recv/ { print $2, $3 }' "$T/cli.out")" ] ||
+		{ fail "B->A digests differ"; return 1; }
+	return 0
+}
+
 # ---- topology -------------------------------------------------------------
 
 setup_pair() {
