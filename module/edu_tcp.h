@@ -108,6 +108,13 @@ struct edu_timer {
 	unsigned long		expires;	/* jiffies */
 	void			(*fn)(struct edu_timer *t);
 	bool			armed;
+	/* Every arm and cancel counts in gen; the wheel notes the count
+	 * in fired_gen when it takes the timer off to run it.  A callback
+	 * that had to wait for a lock compares them: if they differ, its
+	 * expiry was overtaken by a re-arm or a cancel on another CPU.
+	 */
+	u32			gen;
+	u32			fired_gen;
 };
 
 void edu_timer_init(struct edu_timer *t, void (*fn)(struct edu_timer *t));
@@ -115,6 +122,17 @@ void edu_timer_init(struct edu_timer *t, void (*fn)(struct edu_timer *t));
  * to the wheel), false if it was re-armed in place.
  */
 bool edu_timer_arm(struct edu_timer *t, unsigned long delay);
+/* Moves an armed timer's expiry; a timer that is idle, or already taken
+ * off by the wheel to run, is left alone.  Returns true if it moved.
+ */
+bool edu_timer_postpone(struct edu_timer *t, unsigned long delay);
+/* The expiry a callback is running for was overtaken (see gen above);
+ * read under the lock that serialises the timer's arm and cancel.
+ */
+static inline bool edu_timer_overtaken(const struct edu_timer *t)
+{
+	return READ_ONCE(t->gen) != t->fired_gen;
+}
 /* Returns true if the timer was armed and is now stopped. */
 bool edu_timer_cancel(struct edu_timer *t);
 int edu_wheel_init(void);
@@ -374,11 +392,10 @@ void edu_table_exit(void);
 int edu_bind_port(struct sock *sk, __be32 addr, u16 port);
 int edu_autobind(struct sock *sk);
 int edu_autobind_addr(struct sock *sk, __be32 addr);
-int edu_check_tuple_free(struct sock *sk);
-void edu_bind_child(struct sock *child);
-int edu_check_listen(struct sock *sk);
+int edu_start_listen(struct sock *sk);
 void edu_unbind(struct sock *sk);
-void edu_hash_conn(struct sock *sk);
+int edu_hash_conn(struct sock *sk);
+int edu_hash_child(struct sock *child);
 void edu_unhash_conn(struct sock *sk);
 struct sock *edu_lookup(struct net *net, __be32 saddr, __be16 sport,
 			__be32 daddr, __be16 dport);
@@ -393,13 +410,14 @@ u32 edu_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 /* ---- state.c ---- */
 const char *edu_state_name(int state);
 void edu_set_state(struct sock *sk, int state);
+void edu_trace_child_born(struct sock *child);
 void edu_done(struct sock *sk);
 void edu_child_done(struct sock *sk);
 void edu_enter_time_wait(struct sock *sk);
 void edu_reset(struct sock *sk, int err);
 
 /* ---- output.c ---- */
-int edu_send_syn(struct sock *sk);
+int edu_send_syn(struct sock *sk, gfp_t gfp);
 int edu_send_ack(struct sock *sk);
 void edu_send_challenge_ack(struct sock *sk);
 bool edu_challenge_allowed(struct net *net);
@@ -441,7 +459,6 @@ void edu_stop_rtx_timer(struct sock *sk);
 void edu_schedule_delack(struct sock *sk);
 void edu_stop_delack(struct sock *sk);
 void edu_stop_timers(struct sock *sk);
-void edu_tw_arm(struct edu_tw *tw, unsigned long delay);
 void edu_release_cb(struct sock *sk);
 void edu_keepalive_reset(struct sock *sk);
 void edu_keepalive(struct sock *sk, int on);
@@ -449,6 +466,8 @@ const char *edu_timer_name(enum edu_rtx_kind kind);
 unsigned long edu_msl_jiffies(void);
 
 /* ---- socket.c ---- */
+int edu_prot_register(void);
+void edu_prot_unregister(void);
 void edu_init_sock_fields(struct sock *sk);
 void edu_conn_init(struct sock *sk);
 bool edu_child_established(struct sock *child);

@@ -117,7 +117,6 @@ static int edu_validate(struct sk_buff *skb)
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	const struct tcphdr *th;
 	unsigned int doff;
-	__wsum csum;
 
 	if (!pskb_may_pull(skb, sizeof(struct tcphdr)))
 		return EDU_DROP_SHORT;
@@ -132,13 +131,15 @@ static int edu_validate(struct sk_buff *skb)
 	/* TCP's checksum, protocol 6 in the pseudo-header (see output.c).
 	 * A segment that never left this machine (loopback, veth) may come
 	 * with its checksum still to be filled in: nothing to check there.
+	 * (Ours start 4 bytes before the header, see output.c, which the
+	 * kernel's skb_csum_unnecessary() does not take for local.)  A NIC
+	 * that summed the whole packet (CHECKSUM_COMPLETE) leaves only the
+	 * pseudo-header to add; anything else is summed here.
 	 */
-	if (!skb_csum_unnecessary(skb)) {
-		csum = skb_checksum(skb, 0, skb->len, 0);
-		if (csum_tcpudp_magic(ip_hdr(skb)->saddr, ip_hdr(skb)->daddr,
-				      skb->len, IPPROTO_TCP, csum))
-			return EDU_DROP_BADCSUM;
-	}
+	if (skb->ip_summed != CHECKSUM_PARTIAL &&
+	    (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo) ||
+	     skb_checksum_complete(skb)))
+		return EDU_DROP_BADCSUM;
 
 	memset(cb, 0, sizeof(*cb));
 	cb->seq = ntohl(th->seq);
@@ -875,6 +876,46 @@ drop:
 	kfree_skb(skb);
 }
 
+/* The segment was looked up, or queued in the backlog, before the
+ * socket left the tables (a RST, an abort, or the move to TIME-WAIT on
+ * another CPU or earlier in the same backlog).  The socket no longer
+ * speaks for the 4-tuple: answer as the tables would now, from the
+ * TIME-WAIT record if there is one (RFC 9293 3.10.7.4), else with the
+ * RST of a closed port (3.10.7.1).
+ */
+static void edu_rcv_closed(struct sock *sk, struct sk_buff *skb)
+{
+	struct net *net = sock_net(sk);
+
+	if (!edu_tw_handle(net, skb)) {
+		edu_trace_seg_in(skb, EDU_TCP_CLOSED, 0, 0);
+		edu_drop(net, skb, EDU_DROP_NOSOCKET);
+		edu_send_reset_reply(net, skb);
+	}
+	kfree_skb(skb);
+}
+
+static void edu_trace_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	/* before a SYN arrives the peer's ISN is unknown: the SYN's own
+	 * sequence number is it
+	 */
+	switch (sk->sk_state) {
+	case EDU_TCP_CLOSED:	/* edu_rcv_closed() traces it */
+		break;
+	case EDU_TCP_LISTEN:
+		edu_trace_seg_in(skb, sk->sk_state, EDU_SKB_CB(skb)->seq, 0);
+		break;
+	case EDU_TCP_SYN_SENT:
+		edu_trace_seg_in(skb, sk->sk_state, EDU_SKB_CB(skb)->seq, es->iss);
+		break;
+	default:
+		edu_trace_seg_in(skb, sk->sk_state, es->irs, es->iss);
+	}
+}
+
 int edu_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct edu_sock *es = edu_sk(sk);
@@ -883,15 +924,7 @@ int edu_do_rcv(struct sock *sk, struct sk_buff *skb)
 	/* the peer is alive: keep-alive starts counting again */
 	es->rcv_tstamp = jiffies;
 	es->probes_out = 0;
-	/* before a SYN arrives the peer's ISN is unknown: the SYN's own
-	 * sequence number is it
-	 */
-	if (sk->sk_state == EDU_TCP_LISTEN)
-		edu_trace_seg_in(skb, sk->sk_state, EDU_SKB_CB(skb)->seq, 0);
-	else if (sk->sk_state == EDU_TCP_SYN_SENT)
-		edu_trace_seg_in(skb, sk->sk_state, EDU_SKB_CB(skb)->seq, es->iss);
-	else
-		edu_trace_seg_in(skb, sk->sk_state, es->irs, es->iss);
+	edu_trace_rcv(sk, skb);
 
 	switch (sk->sk_state) {
 	case EDU_TCP_LISTEN:
@@ -901,8 +934,7 @@ int edu_do_rcv(struct sock *sk, struct sk_buff *skb)
 		edu_rcv_syn_sent(sk, skb);
 		break;
 	case EDU_TCP_CLOSED:
-		edu_send_reset_reply(sock_net(sk), skb);
-		kfree_skb(skb);
+		edu_rcv_closed(sk, skb);
 		break;
 	default:
 		edu_rcv_synchronized(sk, skb);

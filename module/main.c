@@ -2,13 +2,16 @@
 /*
  * edu_tcp: module parameters, registration and its unwinding.
  *
- * Registration follows the order of the kernel's own stream protocols:
- * the struct proto and its slab first, then the segmentation offload (no
- * super-segment can exist before the code that cuts it), then the socket
- * switch entry so socket(AF_INET, SOCK_STREAM, proto) finds us, then
- * per-netns state, and the IP receive hook last, so that no segment can
- * arrive before there is somewhere to deliver it.  Exit undoes it in
- * reverse.
+ * Registration goes from the inside out, as SCTP learnt to do ("sctp: fix
+ * race on protocol/netns initialization"): the timer wheel, the struct
+ * proto and its slab, then per-netns state, then the segmentation offload
+ * (no super-segment can exist before the code that cuts it), and only then
+ * the two doors through which the world gets in: the socket switch entry,
+ * after which socket(AF_INET, SOCK_STREAM, proto) works and may at once
+ * bind() into per-netns tables, and the IP receive hook last, so that no
+ * segment can arrive before there is somewhere to deliver it.  Exit closes
+ * the doors first and undoes the rest in exactly the reverse order: the
+ * offload goes before the per-netns counters it writes to.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -113,63 +116,67 @@ static int __init edu_init(void)
 		pr_err("cannot start the timer wheel (%d)\n", err);
 		return err;
 	}
-	err = proto_register(&edu_prot, 1);
+	err = edu_prot_register();
 	if (err) {
-		pr_err("proto_register failed (%d)\n", err);
+		pr_err("cannot register the socket type (%d)\n", err);
 		goto out_wheel;
 	}
-	err = edu_offload_init();
-	if (err) {
-		pr_err("IPv4 protocol %d already has a segmentation offload; use 253 or 254 (RFC 3692)\n",
-		       edu_proto);
-		goto out_proto;
-	}
-	inet_register_protosw(&edu_protosw);
-
 	err = edu_table_init();
 	if (err) {
 		pr_err("cannot register per-netns state (%d)\n", err);
-		goto out_protosw;
+		goto out_proto;
 	}
 	err = edu_proc_init();
 	if (err) {
 		pr_err("cannot create /proc/edu_tcp (%d)\n", err);
 		goto out_table;
 	}
+	err = edu_offload_init();
+	if (err) {
+		pr_err("IPv4 protocol %d already has a segmentation offload; use 253 or 254 (RFC 3692)\n",
+		       edu_proto);
+		goto out_proc;
+	}
+	inet_register_protosw(&edu_protosw);
 	err = inet_add_protocol(&edu_net_protocol, edu_proto);
 	if (err) {
 		pr_err("IPv4 protocol %d is already taken; use 253 or 254 (RFC 3692)\n",
 		       edu_proto);
 		err = -EBUSY;
-		goto out_proc;
+		goto out_protosw;
 	}
 	pr_info("loaded: IPv4 protocol %d, MSL %u ms\n", edu_proto, edu_msl_ms);
 	return 0;
 
+out_protosw:
+	inet_unregister_protosw(&edu_protosw);
+	edu_offload_exit();
 out_proc:
 	edu_proc_exit();
 out_table:
 	edu_table_exit();
-out_protosw:
-	inet_unregister_protosw(&edu_protosw);
-	edu_offload_exit();
 out_proto:
-	proto_unregister(&edu_prot);
+	edu_prot_unregister();
 out_wheel:
 	edu_wheel_exit();
 	return err;
 }
 
+/* Sockets pin the module, so none exists here; what may still be in
+ * flight are segments in softirq (synchronize_net() after the receive
+ * hook goes) and super-segments in a qdisc (inet_del_offload() waits for
+ * its readers before the counters they bump are freed).
+ */
 static void __exit edu_exit(void)
 {
 	inet_del_protocol(&edu_net_protocol, edu_proto);
 	synchronize_net();
-	edu_proc_exit();
-	edu_table_exit();
 	inet_unregister_protosw(&edu_protosw);
 	edu_offload_exit();
+	edu_proc_exit();
+	edu_table_exit();
+	edu_prot_unregister();
 	edu_wheel_exit();
-	proto_unregister(&edu_prot);
 	pr_info("unloaded\n");
 }
 

@@ -158,20 +158,43 @@ static unsigned int edu_write_syn_options(struct sock *sk, u8 *opt, bool ws)
 	return 8;
 }
 
+/* The device may finish our checksum only where nothing in the stack
+ * can take it for TCP's.  A device that checksums TCP and UDP alone
+ * (NETIF_F_IP_CSUM) is handed a CHECKSUM_PARTIAL packet whenever its
+ * csum_offset is TCP's or UDP's (skb_csum_hwoffload_help()), and then
+ * guesses: some drivers WARN, some send a wrong checksum.  Such packets
+ * reach one through forwarding from a veth, or through a bond.
+ *
+ * So the sum starts 4 bytes early, at the last word of a 20-byte IPv4
+ * header, the destination address: csum_offset is 20, which is neither
+ * TCP's 16 nor UDP's 6, and any device that is not fully generic gets
+ * the software checksum.  The pseudo-header's seed leaves the destination
+ * address out, since the device adds it from the header itself.
+ */
+#define EDU_CSUM_LEAD	4	/* iphdr.daddr, the header's last word */
+
+static bool edu_csum_offload_ok(struct sock *sk)
+{
+	/* IP options would put other bytes in front of our header */
+	return edu_sk(sk)->csum_offload &&
+	       !rcu_access_pointer(inet_sk(sk)->inet_opt);
+}
+
 /* TCP's checksum with 6 in the pseudo-header: the device finishes it
- * (we seed the field with the pseudo-header's sum, as for TCP), or we do.
+ * (see above), or we do.
  */
 static void edu_set_checksum(struct sock *sk, struct sk_buff *skb)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct tcphdr *th = tcp_hdr(skb);
 
-	if (edu_sk(sk)->csum_offload) {
-		th->check = ~csum_tcpudp_magic(inet->inet_saddr, inet->inet_daddr,
-					       skb->len, IPPROTO_TCP, 0);
+	if (edu_csum_offload_ok(sk)) {
+		th->check = ~csum_tcpudp_magic(inet->inet_saddr, 0, skb->len,
+					       IPPROTO_TCP, 0);
 		skb->ip_summed = CHECKSUM_PARTIAL;
-		skb->csum_start = skb_transport_header(skb) - skb->head;
-		skb->csum_offset = offsetof(struct tcphdr, check);
+		skb->csum_start = skb_transport_header(skb) - skb->head -
+				  EDU_CSUM_LEAD;
+		skb->csum_offset = EDU_CSUM_LEAD + offsetof(struct tcphdr, check);
 		return;
 	}
 	th->check = 0;
@@ -258,12 +281,19 @@ static int edu_transmit(struct sock *sk, struct sk_buff *skb, u8 flags, u32 seq)
 			  sk->sk_state, es->iss, es->irs,
 			  (flags & EDU_SYN) ? es->adv_mss : 0,
 			  ws ? es->rcv_wscale : -1);
+	/* skb->cb is IP's from here on (IPCB): a clone still carries our
+	 * edu_skb_cb, whose bits IP would read as options and flags
+	 */
+	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
 	return ip_queue_xmit(sk, skb, &inet->cork.fl);
 }
 
+/* ACKs and RSTs go out from softirq, from timers, from release_cb()
+ * under the socket's spinlock, and from system calls that may sleep.
+ */
 static struct sk_buff *edu_alloc_ctl_skb(void)
 {
-	struct sk_buff *skb = alloc_skb(EDU_HEADROOM, GFP_ATOMIC);
+	struct sk_buff *skb = alloc_skb(EDU_HEADROOM, gfp_any());
 
 	if (skb)
 		skb_reserve(skb, EDU_HEADROOM);
@@ -727,10 +757,10 @@ static void edu_queue_tail(struct sock *sk, struct sk_buff *skb)
 /* Our SYN (or SYN-ACK, for a child) enters the write queue like data, so
  * the retransmission timer repeats it (RFC 9293 3.8.1).
  */
-int edu_send_syn(struct sock *sk)
+int edu_send_syn(struct sock *sk, gfp_t gfp)
 {
 	struct edu_sock *es = edu_sk(sk);
-	struct sk_buff *skb = alloc_skb(EDU_HEADROOM, GFP_ATOMIC);
+	struct sk_buff *skb = alloc_skb(EDU_HEADROOM, gfp);
 	struct edu_skb_cb *cb;
 
 	if (!skb)
@@ -766,7 +796,8 @@ void edu_queue_fin(struct sock *sk)
 	    !seq_before(EDU_SKB_CB(tail)->seq, es->snd_max)) {
 		cb = EDU_SKB_CB(tail);	/* not sent yet: ride along */
 	} else {
-		struct sk_buff *skb = alloc_skb(EDU_HEADROOM, GFP_ATOMIC);
+		/* close() and shutdown() may sleep here */
+		struct sk_buff *skb = alloc_skb(EDU_HEADROOM, sk->sk_allocation);
 
 		if (!skb) {	/* cannot even close politely */
 			edu_send_rst(sk);

@@ -106,9 +106,23 @@ void edu_init_sock_fields(struct sock *sk)
 		WRITE_ONCE(sk->sk_rcvbuf, EDU_DEFAULT_RCVBUF);
 }
 
+/* Counted as TCP counts its sockets; /proc/net/protocols reads the
+ * number in use (table.c) and sk_clone_lock() keeps this one for
+ * children.
+ */
+static struct percpu_counter edu_sockets_allocated;
+
+static void edu_sock_destruct(struct sock *sk)
+{
+	sk_sockets_allocated_dec(sk);
+	inet_sock_destruct(sk);
+}
+
 static int edu_init_sock(struct sock *sk)
 {
 	edu_init_sock_fields(sk);
+	sk->sk_destruct = edu_sock_destruct;
+	sk_sockets_allocated_inc(sk);
 	return 0;
 }
 
@@ -195,92 +209,85 @@ static int edu_listen(struct socket *sock, int backlog)
 		if (err)
 			goto out;
 	}
-	err = edu_check_listen(sk);
-	if (err)
-		goto out;
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	edu_sk(sk)->queues_closed = false;
-	edu_set_state(sk, EDU_TCP_LISTEN);
-	err = 0;
+	err = edu_start_listen(sk);
 out:
 	release_sock(sk);
 	return err;
 }
 
-/* A SYN reached a listener (RFC 9293 3.10.7.2 third): make a child in
- * SYN-RCVD and answer SYN-ACK.  The SYN queue and the accept queue are
- * each bounded by the backlog, so a SYN flood costs bounded memory.
+/* The child starts as a copy of its listener, as TCP's do
+ * (sk_clone_lock): socket options, SO_LINGER time, buffer sizes, IP
+ * options such as TTL and PMTU discovery, and the LSM and cgroup labels
+ * all carry over.  What edu_tcp keeps past struct inet_sock describes the
+ * listener, not a connection, and starts afresh, but for the options a
+ * program set on the listener.  Returns the child with its spinlock held
+ * and one reference, or NULL.
  */
-int edu_new_child(struct sock *sk, struct sk_buff *skb)
+static struct sock *edu_clone_listener(struct sock *sk, struct sk_buff *skb)
 {
-	struct edu_sock *les = edu_sk(sk), *ces;
-	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
-	struct net *net = sock_net(sk);
-	u32 limit = READ_ONCE(sk->sk_max_ack_backlog);
+	struct edu_sock *les = edu_sk(sk), *ces;
 	struct inet_sock *cinet;
 	struct sock *child;
-	bool full;
 
-	spin_lock_bh(&les->queue_lock);
-	full = les->syn_qlen > limit || les->accept_qlen > limit;
-	spin_unlock_bh(&les->queue_lock);
-	if (full) {
-		edu_inc(net, EDU_MIB_DROP_LISTENOVERFLOW);
-		edu_inc(net, EDU_MIB_INERRS);
-		trace_edu_tcp_drop(iph->saddr, th->source, iph->daddr, th->dest,
-				   "listen_overflow");
-		return -ENOBUFS;
-	}
-
-	child = sk_alloc(net, PF_INET, GFP_ATOMIC, sk->sk_prot, false);
-	if (!child) {
-		edu_inc(net, EDU_MIB_DROP_MEMORY);
-		return -ENOMEM;
-	}
-	sock_init_data(NULL, child);
-	child->sk_type = SOCK_STREAM;
-	child->sk_protocol = sk->sk_protocol;
-	child->sk_backlog_rcv = sk->sk_backlog_rcv;
-	child->sk_destruct = inet_sock_destruct;
-	child->sk_uid = sk->sk_uid;
-	child->sk_userlocks = sk->sk_userlocks;
-	child->sk_sndbuf = sk->sk_sndbuf;
-	child->sk_rcvbuf = sk->sk_rcvbuf;
-	child->sk_reuse = sk->sk_reuse;
-	child->sk_bound_dev_if = sk->sk_bound_dev_if;
-	child->sk_mark = sk->sk_mark;
-	child->sk_priority = sk->sk_priority;
-	sock_copy_flags(child, sk);
+	child = sk_clone_lock(sk, GFP_ATOMIC);
+	if (!child)
+		return NULL;
+	__sock_put(child);	/* two from sk_clone_lock; edu_hash_child takes its own */
+	/* not hashed anywhere yet: the state is not LISTEN even briefly */
+	edu_state_store(child, EDU_TCP_CLOSED);
+	ces = edu_sk(child);
+	memset((char *)ces + sizeof(ces->inet), 0,
+	       sizeof(*ces) - sizeof(ces->inet));
+	edu_init_sock_fields(child);
+	ces->nodelay = les->nodelay;
+	ces->keep_idle = les->keep_idle;
+	ces->keep_intvl = les->keep_intvl;
+	ces->keep_cnt = les->keep_cnt;
 
 	cinet = inet_sk(child);
-	cinet->uc_ttl = -1;
-	cinet->tos = inet_sk(sk)->tos;
+	/* the listener's IP options and multicast groups stay its own */
+	RCU_INIT_POINTER(cinet->inet_opt, NULL);
+	cinet->mc_list = NULL;
+	atomic_set(&cinet->inet_id, get_random_u16());
 	cinet->inet_rcv_saddr = iph->daddr;
 	cinet->inet_saddr = iph->daddr;
 	cinet->inet_num = ntohs(th->dest);
 	cinet->inet_sport = th->dest;
 	cinet->inet_daddr = iph->saddr;
 	cinet->inet_dport = th->source;
-
-	edu_init_sock_fields(child);
-	ces = edu_sk(child);
-	ces->nodelay = les->nodelay;
-	ces->keep_idle = les->keep_idle;
-	ces->keep_intvl = les->keep_intvl;
-	ces->keep_cnt = les->keep_cnt;
 	ces->iss = edu_isn(iph->daddr, iph->saddr, th->dest, th->source);
-	if (edu_route_connect(child)) {
-		sock_set_flag(child, SOCK_DEAD);
-		sock_put(child);
-		return -EHOSTUNREACH;
-	}
-	ces->adv_mss = edu_route_mss(child);
-	/* the window scale we use depends on whether the SYN offered one */
-	edu_apply_syn_options(child, cb);
+	child->sk_priority = sk->sk_priority;	/* sk_clone_lock clears it */
+	return child;
+}
 
-	edu_state_store(child, EDU_TCP_LISTEN);	/* what it was */
+/* A child that never got into the tables goes as a closed orphan. */
+static void edu_free_unborn_child(struct sock *child)
+{
+	sock_set_flag(child, SOCK_DEAD);
+	bh_unlock_sock(child);
+	sock_put(child);
+}
+
+static bool edu_syn_queue_full(struct sock *sk)
+{
+	struct edu_sock *les = edu_sk(sk);
+	u32 limit = READ_ONCE(sk->sk_max_ack_backlog);
+	bool full;
+
+	spin_lock_bh(&les->queue_lock);
+	full = les->syn_qlen > limit || les->accept_qlen > limit;
+	spin_unlock_bh(&les->queue_lock);
+	return full;
+}
+
+static void edu_queue_child(struct sock *sk, struct sock *child)
+{
+	struct edu_sock *les = edu_sk(sk), *ces = edu_sk(child);
+
 	sock_hold(sk);
 	ces->parent = sk;
 	spin_lock_bh(&les->queue_lock);
@@ -288,18 +295,64 @@ int edu_new_child(struct sock *sk, struct sk_buff *skb)
 	les->syn_qlen++;
 	ces->queued = true;
 	spin_unlock_bh(&les->queue_lock);
+}
 
-	edu_inc(net, EDU_MIB_PASSIVEOPENS);
-	/* the listener's backlog is processed in process context too */
+/* A SYN reached a listener (RFC 9293 3.10.7.2 third): make a child in
+ * SYN-RCVD and answer SYN-ACK.  The SYN queue and the accept queue are
+ * each bounded by the backlog, so a SYN flood costs bounded memory.
+ * The listener's spinlock is held, or it is owned by its backlog's
+ * processing in process context.
+ */
+int edu_new_child(struct sock *sk, struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct net *net = sock_net(sk);
+	struct sock *child;
+	int err = 0;
+
+	if (edu_syn_queue_full(sk)) {
+		edu_inc(net, EDU_MIB_DROP_LISTENOVERFLOW);
+		edu_inc(net, EDU_MIB_INERRS);
+		trace_edu_tcp_drop(iph->saddr, th->source, iph->daddr, th->dest,
+				   "listen_overflow");
+		return -ENOBUFS;
+	}
+	/* the child's lock is taken at subclass 0 under the listener's,
+	 * which edu_v4_rcv() holds at SINGLE_DEPTH_NESTING; in process
+	 * context softirqs must not find it locked on this CPU
+	 */
 	local_bh_disable();
-	bh_lock_sock_nested(child);
-	edu_bind_child(child);
-	edu_hash_conn(child);
-	edu_set_state(child, EDU_TCP_SYN_RCVD);
-	edu_send_syn(child);		/* the SYN-ACK */
+	child = edu_clone_listener(sk, skb);
+	if (!child) {
+		edu_inc(net, EDU_MIB_DROP_MEMORY);
+		err = -ENOMEM;
+		goto out;
+	}
+	if (edu_route_connect(child)) {
+		edu_free_unborn_child(child);
+		err = -EHOSTUNREACH;
+		goto out;
+	}
+	edu_sk(child)->adv_mss = edu_route_mss(child);
+	/* the window scale we use depends on whether the SYN offered one */
+	edu_apply_syn_options(child, EDU_SKB_CB(skb));
+	edu_state_store(child, EDU_TCP_SYN_RCVD);
+	if (edu_hash_child(child)) {
+		/* the first SYN's child answers for this 4-tuple */
+		edu_state_store(child, EDU_TCP_CLOSED);
+		edu_free_unborn_child(child);
+		err = -EEXIST;
+		goto out;
+	}
+	edu_trace_child_born(child);
+	edu_queue_child(sk, child);
+	edu_inc(net, EDU_MIB_PASSIVEOPENS);
+	edu_send_syn(child, GFP_ATOMIC);	/* the SYN-ACK */
 	bh_unlock_sock(child);
+out:
 	local_bh_enable();
-	return 0;
+	return err;
 }
 
 /* The final ACK of the handshake: the child moves to the accept queue. */
@@ -388,6 +441,7 @@ static void edu_listen_stop(struct sock *sk)
 		sock_put(child);
 	}
 	edu_set_state(sk, EDU_TCP_CLOSED);
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 }
 
 static struct sock *edu_accept_dequeue(struct sock *sk)
@@ -488,12 +542,17 @@ static int edu_v4_connect(struct sock *sk, struct sockaddr_in *sin)
 	err = edu_route_connect(sk);
 	if (err)
 		goto fail;
-	if (!inet->inet_num)
+	if (!inet->inet_num) {
 		err = edu_autobind_addr(sk, inet->inet_rcv_saddr);
-	else
-		err = edu_check_tuple_free(sk);
+		if (err)
+			goto fail;
+	}
+	/* a bound port's 4-tuple must not be live or in TIME-WAIT */
+	err = edu_hash_conn(sk);
 	if (err)
 		goto fail;
+	/* S4: DF packets must not count connections from 0 */
+	atomic_set(&inet->inet_id, get_random_u16());
 
 	edu_reset_conn_fields(es);
 	es->iss = edu_isn(inet->inet_saddr, inet->inet_daddr, inet->inet_sport,
@@ -505,9 +564,8 @@ static int edu_v4_connect(struct sock *sk, struct sockaddr_in *sin)
 	sock_reset_flag(sk, SOCK_DONE);
 
 	edu_set_state(sk, EDU_TCP_SYN_SENT);
-	edu_hash_conn(sk);
 	edu_inc(sock_net(sk), EDU_MIB_ACTIVEOPENS);
-	err = edu_send_syn(sk);
+	err = edu_send_syn(sk, sk->sk_allocation);
 	if (err) {
 		edu_done(sk);
 		return err;
@@ -1174,10 +1232,6 @@ static void edu_close(struct sock *sk, long timeout)
 	sock_put(sk);		/* the owner's reference */
 }
 
-static void edu_proto_unhash(struct sock *sk)
-{
-}
-
 /* ---- socket options ---- */
 
 /* EDU_TCP_NODELAY, or TCP_NODELAY for programs written for TCP */
@@ -1350,9 +1404,29 @@ struct proto edu_prot = {
 	.backlog_rcv	= edu_do_rcv,
 	.release_cb	= edu_release_cb,
 	.keepalive	= edu_keepalive,
-	.unhash		= edu_proto_unhash,
+	.unhash		= edu_unhash_conn,
+	.sockets_allocated = &edu_sockets_allocated,
 	.obj_size	= sizeof(struct edu_sock),
 };
+
+int edu_prot_register(void)
+{
+	int err;
+
+	err = percpu_counter_init(&edu_sockets_allocated, 0, GFP_KERNEL);
+	if (err)
+		return err;
+	err = proto_register(&edu_prot, 1);
+	if (err)
+		percpu_counter_destroy(&edu_sockets_allocated);
+	return err;
+}
+
+void edu_prot_unregister(void)
+{
+	proto_unregister(&edu_prot);
+	percpu_counter_destroy(&edu_sockets_allocated);
+}
 
 const struct proto_ops edu_stream_ops = {
 	.family		= PF_INET,

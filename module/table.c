@@ -193,42 +193,94 @@ int edu_autobind(struct sock *sk)
 	return edu_autobind_addr(sk, inet_sk(sk)->inet_rcv_saddr);
 }
 
-/* connect() on a bound socket: its 4-tuple must not be live or in
- * TIME-WAIT (RFC 9293 3.6).
- */
-int edu_check_tuple_free(struct sock *sk)
+/* Is this 4-tuple live or in TIME-WAIT (RFC 9293 3.6)?  en->lock held. */
+static bool tuple_taken(struct edu_net *en, __be32 laddr, __be16 lport,
+			__be32 raddr, __be16 rport)
 {
-	struct edu_net *en = edu_pernet(sock_net(sk));
-	struct inet_sock *inet = inet_sk(sk);
 	struct edu_sock *es;
 	struct edu_tw *tw;
-	int err = 0;
 
-	spin_lock_bh(&en->lock);
-	hlist_for_each_entry(es, conn_bucket(en->conn_hash, inet->inet_saddr,
-					     inet->inet_sport, inet->inet_daddr,
-					     inet->inet_dport), conn_node) {
+	hlist_for_each_entry(es, conn_bucket(en->conn_hash, laddr, lport,
+					     raddr, rport), conn_node) {
 		struct sock *o = &es->inet.sk;
 
-		if (o->sk_rcv_saddr == inet->inet_saddr &&
-		    o->sk_num == inet->inet_num &&
-		    o->sk_daddr == inet->inet_daddr &&
-		    o->sk_dport == inet->inet_dport)
-			err = -EADDRNOTAVAIL;
+		if (o->sk_rcv_saddr == laddr && inet_sk(o)->inet_sport == lport &&
+		    o->sk_daddr == raddr && o->sk_dport == rport)
+			return true;
 	}
-	hlist_for_each_entry(tw, conn_bucket(en->twait_hash, inet->inet_saddr,
-					     inet->inet_sport, inet->inet_daddr,
-					     inet->inet_dport), conn_node) {
-		if (tw->saddr == inet->inet_saddr && tw->sport == inet->inet_sport &&
-		    tw->daddr == inet->inet_daddr && tw->dport == inet->inet_dport)
-			err = -EADDRNOTAVAIL;
+	hlist_for_each_entry(tw, conn_bucket(en->twait_hash, laddr, lport,
+					     raddr, rport), conn_node) {
+		if (tw->saddr == laddr && tw->sport == lport &&
+		    tw->daddr == raddr && tw->dport == rport)
+			return true;
+	}
+	return false;
+}
+
+static void conn_insert(struct edu_net *en, struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	sock_hold(sk);
+	hlist_add_head(&edu_sk(sk)->conn_node,
+		       conn_bucket(en->conn_hash, inet->inet_rcv_saddr,
+				   inet->inet_sport, inet->inet_daddr,
+				   inet->inet_dport));
+	edu_sk(sk)->hashed = true;
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
+}
+
+static bool sk_tuple_taken(struct edu_net *en, struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	return tuple_taken(en, inet->inet_rcv_saddr, inet->inet_sport,
+			   inet->inet_daddr, inet->inet_dport);
+}
+
+/* connect(): the check and the insert under one lock, so that two
+ * SO_REUSEADDR sockets on one port cannot both take the same peer.
+ */
+int edu_hash_conn(struct sock *sk)
+{
+	struct edu_net *en = edu_pernet(sock_net(sk));
+	int err = -EADDRNOTAVAIL;
+
+	spin_lock_bh(&en->lock);
+	if (!sk_tuple_taken(en, sk)) {
+		conn_insert(en, sk);
+		err = 0;
 	}
 	spin_unlock_bh(&en->lock);
 	return err;
 }
 
-/* Two sockets may share a port with SO_REUSEADDR, but only one listens. */
-int edu_check_listen(struct sock *sk)
+/* A child takes the listener's port without a bind() of its own.  Two
+ * SYNs for one 4-tuple can both miss the connection table (one spinning
+ * on the listener's lock on another CPU, or both in its backlog): the
+ * second finds the first's child here and makes none.
+ */
+int edu_hash_child(struct sock *child)
+{
+	struct edu_net *en = edu_pernet(sock_net(child));
+	int err = -EEXIST;
+
+	spin_lock_bh(&en->lock);
+	if (!sk_tuple_taken(en, child)) {
+		hlist_add_head(&edu_sk(child)->bind_node,
+			       bind_bucket(en->bind_hash, child->sk_num));
+		edu_sk(child)->bound = true;
+		conn_insert(en, child);
+		err = 0;
+	}
+	spin_unlock_bh(&en->lock);
+	return err;
+}
+
+/* listen(): two sockets may share a port with SO_REUSEADDR, but only one
+ * listens; the check and the move to LISTEN under one lock.
+ */
+int edu_start_listen(struct sock *sk)
 {
 	struct edu_net *en = edu_pernet(sock_net(sk));
 	struct edu_sock *other;
@@ -243,6 +295,10 @@ int edu_check_listen(struct sock *sk)
 		    osk->sk_state == EDU_TCP_LISTEN &&
 		    addr_overlap(osk->sk_rcv_saddr, sk->sk_rcv_saddr))
 			err = -EADDRINUSE;
+	}
+	if (!err) {
+		edu_set_state(sk, EDU_TCP_LISTEN);
+		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 	}
 	spin_unlock_bh(&en->lock);
 	return err;
@@ -265,33 +321,6 @@ void edu_unbind(struct sock *sk)
 	spin_unlock_bh(&en->lock);
 }
 
-/* A child takes the listener's port without a bind() of its own. */
-void edu_bind_child(struct sock *child)
-{
-	struct edu_net *en = edu_pernet(sock_net(child));
-
-	spin_lock_bh(&en->lock);
-	hlist_add_head(&edu_sk(child)->bind_node,
-		       bind_bucket(en->bind_hash, child->sk_num));
-	edu_sk(child)->bound = true;
-	spin_unlock_bh(&en->lock);
-}
-
-void edu_hash_conn(struct sock *sk)
-{
-	struct edu_net *en = edu_pernet(sock_net(sk));
-	struct inet_sock *inet = inet_sk(sk);
-
-	sock_hold(sk);
-	spin_lock_bh(&en->lock);
-	hlist_add_head(&edu_sk(sk)->conn_node,
-		       conn_bucket(en->conn_hash, inet->inet_rcv_saddr,
-				   inet->inet_sport, inet->inet_daddr,
-				   inet->inet_dport));
-	edu_sk(sk)->hashed = true;
-	spin_unlock_bh(&en->lock);
-}
-
 void edu_unhash_conn(struct sock *sk)
 {
 	struct edu_net *en = edu_pernet(sock_net(sk));
@@ -302,6 +331,7 @@ void edu_unhash_conn(struct sock *sk)
 	if (was_hashed) {
 		hlist_del_init(&edu_sk(sk)->conn_node);
 		edu_sk(sk)->hashed = false;
+		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 	}
 	spin_unlock_bh(&en->lock);
 	if (was_hashed)
@@ -370,11 +400,11 @@ static void edu_tw_expire(struct edu_timer *t)
 	struct edu_tw *tw = container_of(t, struct edu_tw, timer);
 	struct edu_net *en = edu_pernet(tw->net);
 
+	/* Once the wheel took the timer off, nothing re-arms or frees the
+	 * record but this callback (edu_timer_postpone() and
+	 * edu_timer_cancel() both find it idle), so it may wait here.
+	 */
 	spin_lock(&en->lock);
-	if (tw->timer.armed) {		/* a FIN restarted 2*MSL meanwhile */
-		spin_unlock(&en->lock);
-		return;
-	}
 	if (!hlist_unhashed(&tw->conn_node))
 		tw_unhash(tw);
 	spin_unlock(&en->lock);
@@ -396,7 +426,7 @@ void edu_tw_insert(struct net *net, struct edu_tw *tw)
 						   tw->dport));
 	hlist_add_head(&tw->bind_node, bind_bucket(en->twait_bind_hash,
 						   ntohs(tw->sport)));
-	edu_tw_arm(tw, 2 * edu_msl_jiffies());
+	edu_timer_arm(&tw->timer, 2 * edu_msl_jiffies());
 	spin_unlock_bh(&en->lock);
 	edu_inc(net, EDU_MIB_TIMEWAITCREATED);
 }
@@ -433,7 +463,10 @@ bool edu_tw_handle(struct net *net, struct sk_buff *skb)
 				gone = true;
 			}
 		} else if (cb->flags & EDU_FIN) {
-			edu_tw_arm(tw, 2 * edu_msl_jiffies());
+			/* a record whose expiry is already running just
+			 * goes: its callback owns it now
+			 */
+			edu_timer_postpone(&tw->timer, 2 * edu_msl_jiffies());
 			ack = true;
 		} else if ((cb->flags & EDU_SYN) || cb->end_seq != cb->seq) {
 			ack = true;

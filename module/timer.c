@@ -63,6 +63,16 @@ found:
 	mod_timer(&wheel.timer, next);
 }
 
+/* Put an armed timer in the slot of its new expiry; wheel lock held. */
+static void wheel_place(struct edu_timer *t, unsigned long delay)
+{
+	t->expires = jiffies + max(delay, 1UL);
+	hlist_add_head(&t->node, &wheel.slot[t->expires & EDU_WHEEL_MASK]);
+	if (!timer_pending(&wheel.timer) ||
+	    time_before(t->expires, wheel.timer.expires))
+		mod_timer(&wheel.timer, t->expires);
+}
+
 bool edu_timer_arm(struct edu_timer *t, unsigned long delay)
 {
 	bool was_idle;
@@ -77,13 +87,25 @@ bool edu_timer_arm(struct edu_timer *t, unsigned long delay)
 		wheel.count++;
 		t->armed = true;
 	}
-	t->expires = jiffies + max(delay, 1UL);
-	hlist_add_head(&t->node, &wheel.slot[t->expires & EDU_WHEEL_MASK]);
-	if (!timer_pending(&wheel.timer) ||
-	    time_before(t->expires, wheel.timer.expires))
-		mod_timer(&wheel.timer, t->expires);
+	WRITE_ONCE(t->gen, t->gen + 1);
+	wheel_place(t, delay);
 	spin_unlock_bh(&wheel.lock);
 	return was_idle;
+}
+
+bool edu_timer_postpone(struct edu_timer *t, unsigned long delay)
+{
+	bool moved;
+
+	spin_lock_bh(&wheel.lock);
+	moved = t->armed;
+	if (moved) {
+		hlist_del(&t->node);
+		WRITE_ONCE(t->gen, t->gen + 1);
+		wheel_place(t, delay);
+	}
+	spin_unlock_bh(&wheel.lock);
+	return moved;
 }
 
 bool edu_timer_cancel(struct edu_timer *t)
@@ -97,6 +119,7 @@ bool edu_timer_cancel(struct edu_timer *t)
 		t->armed = false;
 		wheel.count--;
 	}
+	WRITE_ONCE(t->gen, t->gen + 1);
 	spin_unlock_bh(&wheel.lock);
 	return was_armed;
 }
@@ -113,6 +136,7 @@ static struct edu_timer *wheel_pop_expired(unsigned long now)
 			if (time_before_eq(t->expires, now)) {
 				hlist_del_init(&t->node);
 				t->armed = false;
+				t->fired_gen = t->gen;
 				wheel.count--;
 				return t;
 			}
@@ -206,15 +230,19 @@ static bool edu_timer_defer(struct sock *sk, int what)
 /* A socket timer's callback: do @work under the socket's spinlock and
  * drop the timer's reference, or leave both to edu_release_cb().
  */
-static void edu_sock_timer_run(struct sock *sk, int what,
-			       void (*work)(struct sock *sk))
+static void edu_sock_timer_run(struct sock *sk, struct edu_timer *t,
+			       int what, void (*work)(struct sock *sk))
 {
 	bh_lock_sock(sk);
 	if (edu_timer_defer(sk, what)) {
 		bh_unlock_sock(sk);
 		return;
 	}
-	work(sk);
+	/* While this callback waited for the lock, the holder on another
+	 * CPU may have re-armed or stopped the timer: that expiry is void.
+	 */
+	if (!edu_timer_overtaken(t))
+		work(sk);
 	bh_unlock_sock(sk);
 	sock_put(sk);
 }
@@ -297,7 +325,8 @@ static void edu_rtx_fire(struct edu_timer *t)
 {
 	struct edu_sock *es = container_of(t, struct edu_sock, rtx_timer);
 
-	edu_sock_timer_run(&es->inet.sk, EDU_DEFER_RTX, edu_rtx_expired);
+	edu_sock_timer_run(&es->inet.sk, &es->rtx_timer, EDU_DEFER_RTX,
+			   edu_rtx_expired);
 }
 
 static void edu_delack_expired(struct sock *sk)
@@ -316,7 +345,8 @@ static void edu_delack_fire(struct edu_timer *t)
 {
 	struct edu_sock *es = container_of(t, struct edu_sock, delack_timer);
 
-	edu_sock_timer_run(&es->inet.sk, EDU_DEFER_DELACK, edu_delack_expired);
+	edu_sock_timer_run(&es->inet.sk, &es->delack_timer, EDU_DEFER_DELACK,
+			   edu_delack_expired);
 }
 
 static void edu_sock_timer_arm(struct sock *sk, struct edu_timer *t,
@@ -375,11 +405,6 @@ void edu_stop_timers(struct sock *sk)
 	edu_stop_rtx_timer(sk);
 	edu_stop_delack(sk);
 	edu_sock_timer_cancel(sk, &edu_sk(sk)->keepalive_timer);
-}
-
-void edu_tw_arm(struct edu_tw *tw, unsigned long delay)
-{
-	edu_timer_arm(&tw->timer, delay);
 }
 
 /* ---- keep-alive, RFC 1122 4.2.3.6 ---- */
@@ -453,30 +478,31 @@ static void edu_keepalive_fire(struct edu_timer *t)
 {
 	struct edu_sock *es = container_of(t, struct edu_sock, keepalive_timer);
 
-	edu_sock_timer_run(&es->inet.sk, EDU_DEFER_KEEPALIVE, edu_keepalive_expired);
+	edu_sock_timer_run(&es->inet.sk, &es->keepalive_timer, EDU_DEFER_KEEPALIVE,
+			   edu_keepalive_expired);
 }
 
 /* struct proto's release_cb: release_sock() calls it with the socket's
  * spinlock held, as a timer would hold it, once the backlog is processed.
  * A timer the system call re-armed or stopped meanwhile has a new
- * deadline, or none: its old expiry is void.
+ * deadline, or none: its old expiry is void (edu_timer_overtaken()).
  */
 void edu_release_cb(struct sock *sk)
 {
 	struct edu_sock *es = edu_sk(sk);
 
 	if (__test_and_clear_bit(EDU_DEFER_RTX, &es->deferred)) {
-		if (!es->rtx_timer.armed)
+		if (!edu_timer_overtaken(&es->rtx_timer))
 			edu_rtx_expired(sk);
 		__sock_put(sk);
 	}
 	if (__test_and_clear_bit(EDU_DEFER_DELACK, &es->deferred)) {
-		if (!es->delack_timer.armed)
+		if (!edu_timer_overtaken(&es->delack_timer))
 			edu_delack_expired(sk);
 		__sock_put(sk);
 	}
 	if (__test_and_clear_bit(EDU_DEFER_KEEPALIVE, &es->deferred)) {
-		if (!es->keepalive_timer.armed)
+		if (!edu_timer_overtaken(&es->keepalive_timer))
 			edu_keepalive_expired(sk);
 		__sock_put(sk);
 	}

@@ -845,6 +845,90 @@ TEST_F(pair, close_with_unread_data_resets)
 	EXPECT_EQ(ECONNRESET, errno);
 }
 
+/* ---- what a child takes from its listener ------------------------------ */
+
+/* A child is a copy of its listener, as in TCP (sk_clone_lock): the
+ * SO_LINGER time comes with the flag.  With the flag alone, close() of an
+ * accepted socket was taken for SO_LINGER {1, 0} and aborted with RST.
+ */
+TEST(listener_linger_inherited)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 5 }, got;
+	socklen_t len = sizeof(got);
+	struct sockaddr_in addr;
+	int lfd, cli, srv;
+	char buf[8];
+
+	lfd = edu_listener(&addr, 4);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	cli = edu_connect(&addr, 0);
+	ASSERT_LE(0, cli);
+	srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, srv);
+	ASSERT_EQ(0, getsockopt(srv, SOL_SOCKET, SO_LINGER, &got, &len));
+	EXPECT_EQ(1, got.l_onoff);
+	EXPECT_EQ(5, got.l_linger);
+	ASSERT_EQ(3, send(srv, "abc", 3, 0));
+	close(srv);		/* lingers until "abc" is acknowledged */
+	EXPECT_EQ(3, recv(cli, buf, sizeof(buf), MSG_WAITALL));
+	EXPECT_EQ(0, recv(cli, buf, sizeof(buf), 0));	/* FIN, not RST */
+	close(cli);
+	close(lfd);
+}
+
+/* IP-level options set on the listener hold for its connections. */
+TEST(listener_ip_options_inherited)
+{
+	struct sockaddr_in addr;
+	int lfd, cli, srv, ttl = 33, got = 0;
+	socklen_t len = sizeof(got);
+
+	lfd = edu_listener(&addr, 4);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, setsockopt(lfd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)));
+	cli = edu_connect(&addr, 0);
+	ASSERT_LE(0, cli);
+	srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, srv);
+	ASSERT_EQ(0, getsockopt(srv, IPPROTO_IP, IP_TTL, &got, &len));
+	EXPECT_EQ(33, got);
+	close(srv);
+	close(cli);
+	close(lfd);
+}
+
+/* The "sockets" column of /proc/net/protocols for our protocol. */
+static int protocols_in_use(void)
+{
+	const char *name = edu_is_kernel_tcp() ? "TCP " : "EDU_TCP ";
+	char line[512];
+	int n = -1;
+	FILE *f = fopen("/proc/net/protocols", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, strlen(name)))
+			sscanf(line + strlen(name), "%*d %d", &n);
+	fclose(f);
+	return n;
+}
+
+/* Listeners and connections count as in use, as TCP's do. */
+TEST(proc_net_protocols_counts)
+{
+	int before, during, cli, srv;
+
+	before = protocols_in_use();
+	ASSERT_LE(0, before);
+	ASSERT_EQ(0, edu_pair(&cli, &srv));
+	during = protocols_in_use();
+	EXPECT_LE(before + 2, during);
+	close(cli);
+	close(srv);
+}
+
 /* ---- epoll readiness ---------------------------------------------------- */
 
 static int epoll_once(int fd, uint32_t events, int timeout_ms)
