@@ -133,6 +133,7 @@ static inline bool edu_timer_overtaken(const struct edu_timer *t)
 {
 	return READ_ONCE(t->gen) != t->fired_gen;
 }
+
 /* Returns true if the timer was armed and is now stopped. */
 bool edu_timer_cancel(struct edu_timer *t);
 int edu_wheel_init(void);

@@ -222,8 +222,8 @@ out:
  * options such as TTL and PMTU discovery, and the LSM and cgroup labels
  * all carry over.  What edu_tcp keeps past struct inet_sock describes the
  * listener, not a connection, and starts afresh, but for the options a
- * program set on the listener.  Returns the child with its spinlock held
- * and one reference, or NULL.
+ * program set on the listener.  Returns the child with one reference, or
+ * NULL.
  */
 static struct sock *edu_clone_listener(struct sock *sk, struct sk_buff *skb)
 {
@@ -236,6 +236,11 @@ static struct sock *edu_clone_listener(struct sock *sk, struct sk_buff *skb)
 	child = sk_clone_lock(sk, GFP_ATOMIC);
 	if (!child)
 		return NULL;
+	/* sk_clone_lock() returns it locked; nobody can see it until
+	 * edu_new_child() puts it in the tables, under the lock again
+	 */
+	__acquire(&child->sk_lock.slock);
+	bh_unlock_sock(child);
 	__sock_put(child);	/* two from sk_clone_lock; edu_hash_child takes its own */
 	/* not hashed anywhere yet: the state is not LISTEN even briefly */
 	edu_state_store(child, EDU_TCP_CLOSED);
@@ -268,7 +273,6 @@ static struct sock *edu_clone_listener(struct sock *sk, struct sk_buff *skb)
 static void edu_free_unborn_child(struct sock *child)
 {
 	sock_set_flag(child, SOCK_DEAD);
-	bh_unlock_sock(child);
 	sock_put(child);
 }
 
@@ -338,9 +342,12 @@ int edu_new_child(struct sock *sk, struct sk_buff *skb)
 	/* the window scale we use depends on whether the SYN offered one */
 	edu_apply_syn_options(child, EDU_SKB_CB(skb));
 	edu_state_store(child, EDU_TCP_SYN_RCVD);
+	/* once in the tables, segments may reach it on other CPUs */
+	bh_lock_sock(child);
 	if (edu_hash_child(child)) {
 		/* the first SYN's child answers for this 4-tuple */
 		edu_state_store(child, EDU_TCP_CLOSED);
+		bh_unlock_sock(child);
 		edu_free_unborn_child(child);
 		err = -EEXIST;
 		goto out;
