@@ -137,15 +137,19 @@ t_simultaneous_open() {
 		[ $rc = 2 ] && return 2
 		return 1
 	fi
-	peer_send a connect "$IP_B" $pb 15 "$IP_A" $pa
+	# Both SYNs back off while A's side is impaired: on a slow guest
+	# (the debug kernel) the impairment outlasts several RTOs, and the
+	# SYN-ACK that completes the handshake can come 15 s after the first
+	# SYN (RFC 6298 5.5 doubling from 1 s).
+	peer_send a connect "$IP_B" $pb 40 "$IP_A" $pa
 	# Step by observed state, not by sleeps: a slow guest may take
 	# longer than any fixed pause to run the peers' commands.
 	wait_state "$NS_A" "$IP_A:$pa" "$IP_B:$pb" SYN-SENT || return 1
-	peer_send b connect "$IP_A" $pa 15 "$IP_B" $pb
+	peer_send b connect "$IP_A" $pa 40 "$IP_B" $pb
 	wait_state "$NS_A" "$IP_A:$pa" "$IP_B:$pb" SYN-RCVD || return 1
 	unimpair_all
-	peer_wait a 20 || return 1
-	peer_wait b 20 || return 1
+	peer_wait a 45 || return 1
+	peer_wait b 45 || return 1
 	peer_cmd a 10 name || return 1
 	[ "$(reply_word 5)" = $pb ] || { fail "a is connected to the wrong port"; return 1; }
 	peer_cmd a 10 send 3000 5 && peer_cmd b 10 recv 3000 5 || return 1
