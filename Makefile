@@ -3,7 +3,7 @@
 # edu_tcp top-level Makefile.
 #   make                 build module/edu_tcp.ko for the newest Debian 6.1 kernel
 #   make KVER=<version>  build for another installed kernel
-#   make check           every test, in guests of both kernels
+#   make check           every test, in guests of both kernels and a debug one
 #   make demo            the life of one connection, drawn as a ladder
 #   make lab NAME=...    one lab of Documentation/labs/ (no NAME: the list)
 
@@ -30,9 +30,13 @@ clean:
 #   make sparse          sparse + gcc W=1 on a fresh build; fails on any finding
 #   make lint            checkpatch --strict (ERROR/WARNING fail) + bash -n
 #   make vm              interactive shell in a guest of $(KVER)
+#   make debug-kernel    build (once; cached) the KASAN/lockdep/kmemleak kernel
+#   make check-debug     make check on the debug kernel only
+#   make vm-debug        interactive shell in a debug guest, module built for it
 #   make bench           scripts/bench (edu_tcp beside the kernel's TCP, in a guest)
 
 .PHONY: check selftests sparse lint vm demo bench lab
+.PHONY: debug-kernel check-debug module-debug vm-debug
 
 KSFT_HDR := build/kselftest/kselftest_harness.h
 UAPI_HDRS := $(wildcard include/uapi/linux/*.h)
@@ -47,6 +51,22 @@ VM_RUN := scripts/vm-run -k $(KVER)
 
 check:
 	@scripts/check
+
+check-debug:
+	@EDU_CHECK_SERIES=debug scripts/check
+
+debug-kernel: deps
+	@scripts/debug-kernel
+
+# As scripts/check builds it: in a copy of the sources, against the tree.
+DEBUG_KO := build/debug/edu_tcp.ko
+module-debug: deps
+	@tree=$$(scripts/debug-kernel) && scripts/copy-src build/debug/src && \
+		$(MAKE) -C "$$tree" M=$(CURDIR)/build/debug/src W=1 modules && \
+		cp build/debug/src/module/edu_tcp.ko $(DEBUG_KO)
+
+vm-debug: module-debug selftests
+	@EDU_KO=$(DEBUG_KO) scripts/vm-run -k debug --smp 2 --timeout 86400
 
 selftests: $(SELFTEST_BINS) $(TOOL_BINS)
 
