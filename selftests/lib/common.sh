@@ -377,7 +377,10 @@ peer_start() { # NAME NS
 	local name=$1 ns=$2 fd
 	mkfifo "$T/$name.in" || return 1
 	: >"$T/$name.out"
-	nsx "$ns" timeout 120 "$PYTHON" "$LIB_DIR/peer.py" \
+	# A net against a peer left behind, not a test's time limit: peers
+	# kept across tests (KEEP_PEERS) live several tests long, which on
+	# the debug guest (KASAN and lockdep under TCG) is minutes.
+	nsx "$ns" timeout "${EDU_PEER_LIFETIME:-900}" "$PYTHON" "$LIB_DIR/peer.py" \
 		<"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
 	PEER_PID[$name]=$!
 	exec {fd}>"$T/$name.in"
