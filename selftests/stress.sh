@@ -154,7 +154,8 @@ case $? in
 	;;
 *) LOSS_HOW=none ;;
 esac
-note "loss $LOSS% by $LOSS_HOW, delay $DELAY, $SECS s of load, $WORKERS echo clients per side"
+note "loss $LOSS% by $LOSS_HOW, delay $DELAY, $SECS s of load, $WORKERS echo clients per side" \
+	"(set up in ${SECONDS} s)"
 
 snap C0
 t0=$(now_ms)
@@ -179,6 +180,7 @@ while :; do
 done
 DRAIN_MS=$(($(now_ms) - t0))
 snap C1
+note "measured by ${SECONDS} s"
 
 # ---- the tests ----------------------------------------------------------------
 
