@@ -15,14 +15,15 @@
  *                 2 s) is on, so a lost RST cannot leave it waiting.
  *   echo clients  -j threads to ADDR_Y:PORT, one connection after the
  *                 other.  Each sends a 12-byte header (magic, variant,
- *                 length) and 1..32 KiB of a seeded pattern; variants:
- *                   normal  shutdown(SHUT_WR), the echo is read to EOF
- *                           and compared byte for byte (some of these
- *                           with keep-alive idle 1 s);
- *                   abort   some bytes, one echoed byte, then close()
+ *                 length) and 1..32 KiB of a seeded pattern; variants,
+ *                 in a fixed rotation:
+ *                   normal  (60%: a third of them with keep-alive idle
+ *                           1 s) shutdown(SHUT_WR), the echo is read to
+ *                           EOF and compared byte for byte;
+ *                   abort   (20%) some bytes, one echoed byte, close()
  *                           with SO_LINGER {1, 0}: the server must see
  *                           ECONNRESET (or EPIPE);
- *                   unread  all bytes, shutdown, and close() as soon as
+ *                   unread  (20%) all bytes, shutdown, close() once
  *                           echoed data is readable, without reading it
  *                           (RFC 2525 2.17: a RST).
  *                 An echo server that sees a reset on a normal
@@ -38,9 +39,9 @@
  *                 never silence.
  *   sink          ADDR_X:PORT+2: a thread per connection reads a random
  *                 0..128 KiB (checked against the pattern), then closes
- *                 with the rest unread, or aborts with SO_LINGER {1, 0},
- *                 while its client in Y keeps writing: the client must
- *                 get ECONNRESET or EPIPE.
+ *                 with the rest unread or (every other connection)
+ *                 aborts with SO_LINGER {1, 0}, while its client in Y
+ *                 keeps writing: the client must get ECONNRESET or EPIPE.
  *
  * Every wait is a poll() bounded by -s seconds (a stall is an error).
  * After -t seconds clients finish their current connection; then the
@@ -152,6 +153,7 @@ static int ns_fd[2];
 static double t_end;		/* clients start no connection after this */
 static volatile int servers_stop;
 static int live_handlers;	/* connection threads of the servers */
+static unsigned int sink_turn[2];	/* the sinks close, abort, close ... */
 
 static const char side_name[2] = { 'A', 'B' };
 
@@ -446,7 +448,7 @@ static const char *vname(int v)
 
 struct worker {
 	pthread_t tid;
-	int side;
+	int side, idx;
 	char name[32];
 	void *(*fn)(struct worker *w);
 	uint64_t rs;
@@ -598,20 +600,32 @@ static void echo_conn(struct worker *w, enum variant v, uint32_t payload,
 	free(out);
 }
 
+/*
+ * Variants in a fixed rotation, each worker starting at its own place:
+ * even a slow guest's few connections have every kind.  'K' is normal
+ * with keep-alive on.
+ */
 static void *echo_client(struct worker *w)
 {
+	static const char rota[] = "NAUKNNAUKN";
+	unsigned int i = w->idx;
+
 	while (!load_over()) {
-		uint32_t r = rnd(&w->rs) % 100;
 		uint32_t payload = rnd_size(&w->rs, 1, MAX_PAYLOAD);
 
-		if (r < 15)
+		switch (rota[i++ % (sizeof(rota) - 1)]) {
+		case 'A':
 			echo_conn(w, V_ABORT, payload, 0);
-		else if (r < 30)
+			break;
+		case 'U':
 			echo_conn(w, V_UNREAD, payload, 0);
-		else if (r < 50)
+			break;
+		case 'K':
 			echo_conn(w, V_NORMAL, payload, 1);
-		else
+			break;
+		default:
 			echo_conn(w, V_NORMAL, payload, 0);
+		}
 	}
 	return NULL;
 }
@@ -828,7 +842,8 @@ static void *sink_handler(void *arg)
 		got += n;
 	}
 	count(side, S_sink_bytes, got);
-	if (rnd(&c->rs) & 1) {
+	/* in turn, so that two connections see both */
+	if (__atomic_fetch_add(&sink_turn[side], 1, __ATOMIC_RELAXED) & 1) {
 		close(c->fd);		/* what arrives now is unread: a RST */
 		count(side, S_sink_close, 1);
 	} else {
@@ -1027,6 +1042,7 @@ static struct worker *start(int side, const char *name, int i,
 	struct worker *w = &workers[nworkers++];
 
 	w->side = side;
+	w->idx = i;
 	w->fn = fn;
 	snprintf(w->name, sizeof(w->name), "%s.%d@%c", name, i,
 		 side_name[side]);
