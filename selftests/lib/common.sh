@@ -390,7 +390,8 @@ peer_start() { # NAME NS
 }
 
 peer_send() { # NAME COMMAND...
-	echo "${*:2}" >&"${PEER_FD[$1]}"
+	# a dead peer fails the test (peer_wait), not the script (SIGPIPE)
+	(echo "${*:2}" >&"${PEER_FD[$1]}") 2>/dev/null
 }
 
 # peer_wait NAME [TIMEOUT_S]: the next reply line, in $REPLY.
@@ -427,7 +428,9 @@ peer_stop_all() {
 	local name fd
 	for name in "${!PEER_FD[@]}"; do
 		fd=${PEER_FD[$name]}
-		{ echo exit >&"$fd"; } 2>/dev/null
+		# in a subshell: a peer that is gone already would make the
+		# write raise SIGPIPE, which must not end the whole script
+		(echo exit >&"$fd") 2>/dev/null
 		exec {fd}>&-
 		# Give it a moment to close its sockets, then make sure.
 		timeout 5 tail --pid="${PEER_PID[$name]}" -f /dev/null 2>/dev/null
