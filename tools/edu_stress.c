@@ -302,17 +302,45 @@ static bool is_reset(int err)
 	return err == ECONNRESET || err == EPIPE;
 }
 
+/* Its rows of /proc/edu_tcp in both namespaces (the file shows the
+ * reading thread's namespace), as "STALL side WHEN in ns: row".
+ */
+static void stall_rows(int side, const char *when, const char *lb,
+		       const char *rb)
+{
+	char line[256];
+	int ns;
+
+	for (ns = 0; ns < 2; ns++) {
+		FILE *f;
+
+		if (setns(ns_fd[ns], CLONE_NEWNET))
+			continue;
+		f = fopen("/proc/edu_tcp", "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (strstr(line, lb) && strstr(line, rb))
+				printf("STALL %c %s in %c: %s", side_name[side],
+				       when, side_name[ns], line);
+		if (f)
+			fclose(f);
+	}
+	enter_side(side);
+}
+
 /*
- * A stalled connection, as "STALL" lines: its socket's own view (edu_tcp's
- * EDU_TCP_INFO, or TCP_INFO) and, for edu_tcp, its rows of /proc/edu_tcp
- * in both namespaces (the file shows the reading thread's namespace).
+ * A stalled connection, as "STALL" lines: for edu_tcp its rows of
+ * /proc/edu_tcp (read without the socket lock), what poll() says now,
+ * its EDU_TCP_INFO (under the lock: its release runs the backlog), then
+ * poll() and the rows again; for TCP its TCP_INFO.
  */
 static void stall_report(int side, int fd)
 {
 	struct sockaddr_in l = { 0 }, r = { 0 };
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
 	socklen_t len = sizeof(l);
-	char lb[32], rb[32], line[256];
-	int ns;
+	struct edu_tcp_info i;
+	char lb[32], rb[32];
+	int n;
 
 	getsockname(fd, (struct sockaddr *)&l, &len);
 	len = sizeof(r);
@@ -331,33 +359,27 @@ static void stall_report(int side, int fd)
 			       ti.tcpi_lost, ti.tcpi_snd_cwnd);
 		return;
 	}
-	{
-		struct edu_tcp_info i;
-
-		len = sizeof(i);
-		if (!getsockopt(fd, SOL_EDU_TCP, EDU_TCP_INFO, &i, &len))
-			printf("STALL %c %s -> %s: state %u backoff %u "
-			       "snd_una %u snd_nxt %u rcv_nxt %u snd_wnd %u "
-			       "rcv_wnd %u cwnd %u rto_ms %u retransmits %u\n",
-			       side_name[side], lb, rb, i.state, i.backoff,
-			       i.snd_una - i.iss, i.snd_nxt - i.iss,
-			       i.rcv_nxt - i.irs, i.snd_wnd, i.rcv_wnd, i.cwnd,
-			       i.rto_ms, i.retransmits);
-	}
-	for (ns = 0; ns < 2; ns++) {
-		FILE *f;
-
-		if (setns(ns_fd[ns], CLONE_NEWNET))
-			continue;
-		f = fopen("/proc/edu_tcp", "r");
-		while (f && fgets(line, sizeof(line), f))
-			if (strstr(line, lb) && strstr(line, rb))
-				printf("STALL %c in %c: %s", side_name[side],
-				       side_name[ns], line);
-		if (f)
-			fclose(f);
-	}
-	enter_side(side);
+	stall_rows(side, "before", lb, rb);
+	n = poll(&p, 1, 0);
+	printf("STALL %c %s -> %s: poll now %d revents %#x\n", side_name[side],
+	       lb, rb, n, p.revents);
+	len = sizeof(i);
+	if (!getsockopt(fd, SOL_EDU_TCP, EDU_TCP_INFO, &i, &len))
+		printf("STALL %c %s -> %s: state %u backoff %u "
+		       "snd_una %u snd_nxt %u rcv_nxt %u snd_wnd %u "
+		       "rcv_wnd %u cwnd %u rto_ms %u retransmits %u "
+		       "segs_in %llu segs_out %llu\n",
+		       side_name[side], lb, rb, i.state, i.backoff,
+		       i.snd_una - i.iss, i.snd_nxt - i.iss,
+		       i.rcv_nxt - i.irs, i.snd_wnd, i.rcv_wnd, i.cwnd,
+		       i.rto_ms, i.retransmits,
+		       (unsigned long long)i.segs_in,
+		       (unsigned long long)i.segs_out);
+	p.revents = 0;
+	n = poll(&p, 1, 0);
+	printf("STALL %c %s -> %s: poll after the lock %d revents %#x\n",
+	       side_name[side], lb, rb, n, p.revents);
+	stall_rows(side, "after", lb, rb);
 }
 
 /* poll one fd; 0 = stall (timeout), else revents */
