@@ -104,11 +104,14 @@ delta() {
 }
 
 # res NAME SIDE: a RESULT of edu_stress (0 if it printed none).
-res() {
-	local v
-	v=$(awk -v n="$1" -v s="$2" '$1 == "RESULT" && $2 == n && $3 == s { print $4 }' "$T/stress.out")
-	echo "${v:-0}"
+declare -A R
+read_results() {
+	local tag n s v
+	while read -r tag n s v; do
+		[ "$tag" = RESULT ] && R[$n:$s]=$v
+	done <"$T/stress.out"
 }
+res() { echo "${R[$1:$2]:-0}"; }
 res2() { echo $(($(res "$1" A) + $(res "$1" B))); }
 
 # The ERROR lines of edu_stress that match an extended regex.
@@ -164,6 +167,7 @@ timeout -k 5 $((SECS + STALL + 40)) "$STRESS" -P "$EDU_PROTO" \
 	-t "$SECS" -s "$STALL" -j "$WORKERS" >"$T/stress.out" 2>"$T/stress.err"
 STRESS_RC=$?
 RUN_MS=$(($(now_ms) - t0))
+read_results
 note "edu_stress: exit $STRESS_RC after $RUN_MS ms"
 # Its comments, HUNG threads and what stalled connections looked like.
 grep -Ev '^(RESULT|ERROR)' "$T/stress.out" | sed 's/^/#   /'
@@ -278,7 +282,7 @@ t_timers() {
 t_workers() {
 	local e
 	note "edu_stress exit $STRESS_RC after $RUN_MS ms; $(res2 stalls) stalls," \
-		"$(awk '$1 == "RESULT" && $2 == "errors" { print $4 }' "$T/stress.out") errors"
+		"$(res errors -) errors"
 	if grep -q '^HUNG' "$T/stress.out"; then
 		grep '^HUNG' "$T/stress.out" | sed 's/^/#   /'
 		fail "threads did not finish by their deadline"
@@ -290,7 +294,7 @@ t_workers() {
 	124 | 137) fail "edu_stress hung: killed by timeout"; return 1 ;;
 	*) fail "edu_stress exit status $STRESS_RC"; return 1 ;;
 	esac
-	grep -q '^RESULT errors' "$T/stress.out" || { fail "no report from edu_stress"; return 1; }
+	[ -n "${R[errors:-]:-}" ] || { fail "no report from edu_stress"; return 1; }
 	e=$(grep '^ERROR' "$T/stress.out" | grep -Ev "^ERROR [AB] ($ERR_SHORT|$ERR_CLOSE|$ERR_QUEUE)")
 	if [ -n "$e" ]; then
 		echo "$e" | sed 's/^/#   /'

@@ -1120,7 +1120,7 @@ static void bad_usage(void)
 		"  -a ADDR, -b ADDR  their addresses\n"
 		"  -P PROTO          IP protocol: 253 edu_tcp (default), 6 TCP\n"
 		"  -t SECS           load time (default 20)\n"
-		"  -s SECS           longest wait for any one event (default 45)\n"
+		"  -s SECS           longest wait for any one event, >= 5 (default 45)\n"
 		"  -j N              echo clients per side (default 3)\n"
 		"  -p PORT           echo port; PORT+1 queue, PORT+2 sink (47000)\n");
 	exit(EXIT_USAGE);
@@ -1162,7 +1162,7 @@ static void parse_args(int argc, char **argv)
 			o.secs = parse_num(optarg, 0.1, 86400);
 			break;
 		case 's':
-			o.stall = parse_num(optarg, 1, 3600);
+			o.stall = parse_num(optarg, 5, 3600);	/* > the 2.5 s pause */
 			break;
 		case 'j':
 			o.workers = parse_num(optarg, 1, MAX_WORKERS);
