@@ -444,7 +444,10 @@ bool edu_tw_handle(struct net *net, struct sk_buff *skb)
 	struct edu_tw *tw, copy;
 	bool ack = false, found = false, gone = false, challenge = false;
 
-	spin_lock(&en->lock);
+	/* softirq, or a socket's backlog in process context
+	 * (edu_rcv_closed()): softirqs off either way
+	 */
+	spin_lock_bh(&en->lock);
 	hlist_for_each_entry(tw, conn_bucket(en->twait_hash, iph->daddr, th->dest,
 					     iph->saddr, th->source), conn_node) {
 		if (tw->daddr != iph->saddr || tw->dport != th->source ||
@@ -474,7 +477,7 @@ bool edu_tw_handle(struct net *net, struct sk_buff *skb)
 		copy = *tw;
 		break;
 	}
-	spin_unlock(&en->lock);
+	spin_unlock_bh(&en->lock);
 	if (gone) {
 		trace_edu_tcp_state(copy.saddr, copy.sport, copy.daddr,
 				    copy.dport, EDU_TCP_TIME_WAIT, EDU_TCP_CLOSED);
