@@ -333,24 +333,22 @@ int edu_new_child(struct sock *sk, struct sk_buff *skb)
 		err = -ENOMEM;
 		goto out;
 	}
-	if (edu_route_connect(child)) {
-		edu_free_unborn_child(child);
-		err = -EHOSTUNREACH;
-		goto out;
-	}
+	/* its route and, once in the tables, segments on other CPUs want
+	 * its lock held (__sk_dst_get() checks it)
+	 */
+	bh_lock_sock(child);
+	err = edu_route_connect(child);
+	if (err)
+		goto unborn;
 	edu_sk(child)->adv_mss = edu_route_mss(child);
 	/* the window scale we use depends on whether the SYN offered one */
 	edu_apply_syn_options(child, EDU_SKB_CB(skb));
 	edu_state_store(child, EDU_TCP_SYN_RCVD);
-	/* once in the tables, segments may reach it on other CPUs */
-	bh_lock_sock(child);
-	if (edu_hash_child(child)) {
+	err = edu_hash_child(child);
+	if (err) {
 		/* the first SYN's child answers for this 4-tuple */
 		edu_state_store(child, EDU_TCP_CLOSED);
-		bh_unlock_sock(child);
-		edu_free_unborn_child(child);
-		err = -EEXIST;
-		goto out;
+		goto unborn;
 	}
 	edu_trace_child_born(child);
 	edu_queue_child(sk, child);
@@ -358,6 +356,11 @@ int edu_new_child(struct sock *sk, struct sk_buff *skb)
 	edu_send_syn(child, GFP_ATOMIC);	/* the SYN-ACK */
 	bh_unlock_sock(child);
 out:
+	local_bh_enable();
+	return err;
+unborn:
+	bh_unlock_sock(child);
+	edu_free_unborn_child(child);
 	local_bh_enable();
 	return err;
 }
