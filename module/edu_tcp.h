@@ -35,6 +35,7 @@ extern unsigned int edu_rto_min_ms;
 extern unsigned int edu_retries;
 extern unsigned int edu_orphan_retries;
 extern bool edu_offload;
+extern unsigned int edu_syncookies;
 
 extern struct proto edu_prot;
 extern const struct proto_ops edu_stream_ops;
@@ -73,6 +74,11 @@ static inline bool seq_between(u32 lo, u32 x, u32 hi)	/* lo <= x <= hi */
 
 /* RFC 9293 3.7.1: the default send MSS when the peer sends no option */
 #define EDU_DEFAULT_MSS	536
+/* RFC 6298 2.1: the RTO before any measurement; 2.5: a maximum of at
+ * least 60 s may be placed on it (Linux's TCP_RTO_MAX)
+ */
+#define EDU_RTO_INIT_MS	1000
+#define EDU_RTO_MAX_MS	120000
 /* RFC 7323 2.3: the largest window shift */
 #define EDU_MAX_WSCALE	14
 
@@ -239,18 +245,21 @@ struct edu_sock {
 	u8			keep_cnt;
 	u8			probes_out;	/* unanswered keep-alives */
 
-	/* listener: children waiting in SYN-RCVD and for accept() */
+	/* listener (listen.c): half-open requests, under the namespace's
+	 * table lock; children waiting for accept(), under queue_lock
+	 */
+	struct list_head	requests;	/* oldest first */
+	u32			req_qlen;
+	unsigned long		cookie_stamp;	/* jiffies of the last cookie */
+	struct hlist_node	listen_node;	/* en->listen_hash */
 	spinlock_t		queue_lock;
-	struct list_head	syn_queue;
 	struct list_head	accept_queue;
-	u32			syn_qlen;
 	u32			accept_qlen;
 	bool			queues_closed;	/* the listener is closing */
-	/* child: its place in the listener's queues (under queue_lock) */
+	/* child: its place in the accept queue (under queue_lock) */
 	struct list_head	child_node;
 	struct sock		*parent;	/* holds a reference */
 	bool			queued;
-	bool			in_accept;	/* accept_queue, not syn_queue */
 
 	/* table membership (table.c) */
 	struct hlist_node	bind_node;
@@ -301,6 +310,31 @@ struct edu_tw {
 	bool			reuse;
 };
 
+/* A half-open connection at a listener, RFC 9293 3.10.7.2: what the
+ * SYN told us and what our SYN-ACK said, and nothing more.  The full
+ * socket is made only when the handshake's last ACK arrives (listen.c),
+ * so a flood of SYNs costs one of these each, not a socket each.
+ */
+struct edu_request {
+	struct hlist_node	hash_node;	/* en->req_hash, by 4-tuple */
+	struct list_head	listen_node;	/* its listener's requests */
+	struct edu_timer	timer;		/* SYN-ACK retransmission */
+	struct net		*net;
+	struct sock		*listener;	/* valid while hashed */
+	__be32			saddr, daddr;	/* local, remote */
+	__be16			sport, dport;
+	u32			iss, irs;
+	u16			peer_mss;	/* the SYN's MSS option, 0: none */
+	u16			peer_window;	/* the SYN's, never scaled */
+	u16			adv_mss;	/* ours, in the SYN-ACK */
+	u16			rcv_window;	/* our SYN-ACK's window */
+	u8			snd_wscale;
+	u8			rcv_wscale;
+	bool			wscale_ok;	/* both SYNs carried the option */
+	u8			retries;	/* SYN-ACKs repeated so far */
+	u64			sent_us;	/* first SYN-ACK, for an RTT sample */
+};
+
 /* ---- per-netns counters ---- */
 enum edu_mib {
 	EDU_MIB_INSEGS,
@@ -336,6 +370,9 @@ enum edu_mib {
 	EDU_MIB_GSOSEGMENTED,
 	EDU_MIB_KEEPALIVEPROBES,
 	EDU_MIB_KEEPALIVETIMEOUTS,
+	EDU_MIB_SYNCOOKIESSENT,
+	EDU_MIB_SYNCOOKIESRECV,
+	EDU_MIB_SYNCOOKIESFAILED,
 	EDU_MIB_MAX
 };
 
@@ -359,11 +396,13 @@ struct edu_mib_cpu {
 #define EDU_BIND_HASH_BITS	8
 
 struct edu_net {
-	spinlock_t		lock;	/* all three tables */
+	spinlock_t		lock;	/* all the tables */
 	struct hlist_head	conn_hash[1 << EDU_CONN_HASH_BITS];
 	struct hlist_head	twait_hash[1 << EDU_CONN_HASH_BITS];
 	struct hlist_head	bind_hash[1 << EDU_BIND_HASH_BITS];
 	struct hlist_head	twait_bind_hash[1 << EDU_BIND_HASH_BITS];
+	struct hlist_head	req_hash[1 << EDU_CONN_HASH_BITS];
+	struct hlist_head	listen_hash[1 << EDU_BIND_HASH_BITS];
 	struct edu_mib_cpu __percpu *mib;	/* per CPU: no shared cache line */
 	/* RFC 5961 section 7: a namespace-wide challenge ACK budget */
 	spinlock_t		challenge_lock;
@@ -401,6 +440,11 @@ void edu_unhash_conn(struct sock *sk);
 struct sock *edu_lookup(struct net *net, __be32 saddr, __be16 sport,
 			__be32 daddr, __be16 dport);
 struct sock *edu_lookup_listener(struct net *net, __be32 daddr, __be16 dport);
+struct hlist_head *edu_req_bucket(struct edu_net *en, __be32 laddr,
+				  __be16 lport, __be32 raddr, __be16 rport);
+bool edu_tuple_taken(struct edu_net *en, __be32 laddr, __be16 lport,
+		     __be32 raddr, __be16 rport);
+void edu_insert_child(struct edu_net *en, struct sock *child);
 bool edu_tw_handle(struct net *net, struct sk_buff *skb);
 void edu_tw_insert(struct net *net, struct edu_tw *tw);
 
@@ -425,6 +469,9 @@ bool edu_challenge_allowed(struct net *net);
 int edu_send_rst(struct sock *sk);
 void edu_send_reset_reply(struct net *net, struct sk_buff *skb);
 void edu_send_tw_ack(struct net *net, const struct edu_tw *tw);
+void edu_send_synack(const struct edu_request *req, int state);
+void edu_send_request_ctl(const struct edu_request *req, u8 flags);
+u16 edu_request_route_mss(const struct edu_request *req);
 void edu_push(struct sock *sk, bool force_push);
 void edu_queue_fin(struct sock *sk);
 void edu_retransmit_head(struct sock *sk);
@@ -447,6 +494,7 @@ void edu_offload_exit(void);
 int edu_v4_rcv(struct sk_buff *skb);
 int edu_v4_err(struct sk_buff *skb, u32 info);
 int edu_do_rcv(struct sock *sk, struct sk_buff *skb);
+void edu_child_rcv(struct sock *child, struct sk_buff *skb);
 void edu_apply_syn_options(struct sock *sk, const struct edu_skb_cb *cb);
 void edu_trace_seg_in(const struct sk_buff *skb, int state, u32 peer_isn,
 		      u32 our_isn);
@@ -471,9 +519,20 @@ int edu_prot_register(void);
 void edu_prot_unregister(void);
 void edu_init_sock_fields(struct sock *sk);
 void edu_conn_init(struct sock *sk);
+
+/* ---- listen.c ---- */
+void edu_listen_syn(struct sock *sk, struct sk_buff *skb);
+void edu_listen_ack(struct sock *sk, struct sk_buff *skb);
+bool edu_request_rcv(struct net *net, struct sk_buff *skb);
+void edu_listen_stop(struct sock *sk);
 bool edu_child_established(struct sock *child);
 bool edu_listener_drop_child(struct sock *child);
-int edu_new_child(struct sock *sk, struct sk_buff *skb);
+struct sock *edu_accept_dequeue(struct sock *sk);
+int edu_wait_for_child(struct sock *sk, long *timeo);
+
+/* ---- syncookies.c ---- */
+u32 edu_cookie_isn(const struct edu_request *req);
+u16 edu_cookie_check(const struct edu_request *req);
 
 /* ---- proc.c ---- */
 int edu_proc_init(void);

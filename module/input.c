@@ -14,6 +14,7 @@
 #include <net/ip.h>
 #include <net/icmp.h>
 #include <net/checksum.h>
+#include <net/xfrm.h>
 #include "edu_tcp.h"
 #include "trace.h"
 
@@ -173,10 +174,21 @@ int edu_v4_rcv(struct sk_buff *skb)
 	}
 	iph = ip_hdr(skb);
 	th = tcp_hdr(skb);
+	/* .no_policy in our net_protocol: IPsec's inbound policy and the
+	 * end of conntrack's interest are ours to see to, as TCP's are
+	 */
+	if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb))
+		goto discard;
+	nf_reset_ct(skb);
+	/* RFC 9293 3.10.7: a connection, a TIME-WAIT remainder, a
+	 * half-open request, a listener, in that order
+	 */
 	sk = edu_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
 	if (!sk) {
 		if (edu_tw_handle(net, skb))
 			goto discard;
+		if (edu_request_rcv(net, skb))
+			return 0;
 		sk = edu_lookup_listener(net, iph->daddr, th->dest);
 	}
 	if (!sk) {
@@ -743,7 +755,7 @@ static void edu_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		}
 		if (es->parent && !edu_child_established(sk)) {
 			edu_drop(net, skb, EDU_DROP_LISTENOVERFLOW);
-			goto drop;	/* accept queue full: try again later */
+			goto drop;	/* listen.c refuses the child */
 		}
 		edu_set_state(sk, EDU_TCP_ESTABLISHED);
 		es->snd_wl1 = cb->seq - 1;	/* take this segment's window */
@@ -867,11 +879,11 @@ static void edu_rcv_listen(struct sock *sk, struct sk_buff *skb)
 	if (cb->flags & EDU_RST)
 		goto drop;
 	if (cb->flags & EDU_ACK) {
-		edu_send_reset_reply(sock_net(sk), skb);
-		goto drop;
+		edu_listen_ack(sk, skb);	/* a cookie's, or a RST for it */
+		return;
 	}
 	if (cb->flags & EDU_SYN)
-		edu_new_child(sk, skb);
+		edu_listen_syn(sk, skb);
 drop:
 	kfree_skb(skb);
 }
@@ -940,4 +952,16 @@ int edu_do_rcv(struct sock *sk, struct sk_buff *skb)
 		edu_rcv_synchronized(sk, skb);
 	}
 	return 0;
+}
+
+/* A child made by the handshake's last ACK (listen.c) takes that ACK,
+ * already traced at its request, in SYN-RECEIVED.
+ */
+void edu_child_rcv(struct sock *child, struct sk_buff *skb)
+{
+	struct edu_sock *es = edu_sk(child);
+
+	es->segs_in += edu_skb_segs(skb);
+	es->rcv_tstamp = jiffies;
+	edu_rcv_synchronized(child, skb);
 }

@@ -64,6 +64,25 @@ bool edu_offload = true;
 module_param_named(offload, edu_offload, bool, 0644);
 MODULE_PARM_DESC(offload, "Let capable devices checksum our segments and carry 64 KiB super-segments (GSO)");
 
+/* RFC 4987 3.6, as TCP's net.ipv4.tcp_syncookies: 1 sends cookies only
+ * while a listener's request queue is full, 2 always, 0 never (a full
+ * queue then drops new SYNs).
+ */
+unsigned int edu_syncookies = 1;
+
+static int edu_set_syncookies(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, 2);
+}
+
+static const struct kernel_param_ops edu_syncookies_ops = {
+	.set	= edu_set_syncookies,
+	.get	= param_get_uint,
+};
+
+module_param_cb(syncookies, &edu_syncookies_ops, &edu_syncookies, 0644);
+MODULE_PARM_DESC(syncookies, "SYN cookies: 0 never, 1 when a listener's queue is full (default), 2 always");
+
 static struct net_protocol edu_net_protocol = {
 	.handler	= edu_v4_rcv,
 	.err_handler	= edu_v4_err,

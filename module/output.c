@@ -35,9 +35,6 @@
 #define EDU_OPT_MSS	2
 #define EDU_OPT_WSCALE	3	/* RFC 7323 2.2 */
 
-/* RFC 6298 2.5: a maximum RTO of at least 60 s; Linux uses 120 s. */
-#define EDU_RTO_MAX_MS	120000
-
 /* RFC 5961 section 7: limit challenge ACKs; Linux's budget is 1000 a
  * second, a classroom needs far fewer.
  */
@@ -361,20 +358,55 @@ int edu_send_rst(struct sock *sk)
 }
 
 /* A segment with no socket behind it: a reset for a connection that does
- * not exist, or an ACK from a TIME-WAIT remainder.
+ * not exist, an ACK from a TIME-WAIT remainder, or a request's SYN-ACK.
+ * The trace fields say which connection it belongs to.
  */
-static void edu_send_bare(struct net *net, __be32 saddr, __be32 daddr,
-			  __be16 sport, __be16 dport, u32 seq, u32 ack,
-			  u8 flags, u16 win, int state, u32 iss, u32 irs)
+struct edu_bare {
+	__be32	saddr, daddr;		/* ours, the peer's */
+	__be16	sport, dport;
+	u32	seq, ack;
+	u8	flags;
+	u16	win;
+	u16	mss;			/* a SYN-ACK's options; 0: none */
+	s8	wscale;			/* -1: none */
+	int	state;			/* for the trace */
+	u32	iss, irs;
+};
+
+static unsigned int edu_bare_optlen(const struct edu_bare *b)
 {
+	if (!b->mss)
+		return 0;
+	return b->wscale < 0 ? 4 : 8;
+}
+
+static void edu_write_bare_options(const struct edu_bare *b, u8 *opt)
+{
+	if (!b->mss)
+		return;
+	opt[0] = EDU_OPT_MSS;
+	opt[1] = 4;
+	opt[2] = b->mss >> 8;
+	opt[3] = b->mss & 0xff;
+	if (b->wscale < 0)
+		return;
+	opt[4] = EDU_OPT_NOP;
+	opt[5] = EDU_OPT_WSCALE;
+	opt[6] = 3;
+	opt[7] = b->wscale;
+}
+
+static void edu_send_bare(struct net *net, const struct edu_bare *b)
+{
+	unsigned int hlen = sizeof(struct tcphdr) + edu_bare_optlen(b);
 	struct sk_buff *skb;
 	struct tcphdr *th;
 	struct iphdr *iph;
 	struct flowi4 fl4;
 	struct rtable *rt;
 
-	rt = ip_route_output_ports(net, &fl4, NULL, daddr, saddr, dport, sport,
-				   edu_proto, 0, 0);
+	rt = ip_route_output_ports(net, &fl4, NULL, b->daddr, b->saddr,
+				   b->dport, b->sport, edu_proto, 0, 0);
 	if (IS_ERR(rt))
 		return;
 	skb = edu_alloc_ctl_skb();
@@ -382,18 +414,19 @@ static void edu_send_bare(struct net *net, __be32 saddr, __be32 daddr,
 		ip_rt_put(rt);
 		return;
 	}
-	th = skb_push(skb, sizeof(*th));
+	th = skb_push(skb, hlen);
 	skb_reset_transport_header(skb);
-	memset(th, 0, sizeof(*th));
-	th->source = sport;
-	th->dest = dport;
-	th->seq = htonl(seq);
-	th->ack_seq = htonl(ack);
-	th->doff = sizeof(*th) / 4;
-	EDU_FLAG_BYTE(th) = flags;
-	th->window = htons(win);
-	th->check = csum_tcpudp_magic(saddr, daddr, sizeof(*th), IPPROTO_TCP,
-				      csum_partial(th, sizeof(*th), 0));
+	memset(th, 0, hlen);
+	edu_write_bare_options(b, (u8 *)(th + 1));
+	th->source = b->sport;
+	th->dest = b->dport;
+	th->seq = htonl(b->seq);
+	th->ack_seq = htonl(b->ack);
+	th->doff = hlen / 4;
+	EDU_FLAG_BYTE(th) = b->flags;
+	th->window = htons(b->win);
+	th->check = csum_tcpudp_magic(b->saddr, b->daddr, hlen, IPPROTO_TCP,
+				      csum_partial(th, hlen, 0));
 
 	iph = skb_push(skb, sizeof(*iph));
 	skb_reset_network_header(skb);
@@ -403,17 +436,18 @@ static void edu_send_bare(struct net *net, __be32 saddr, __be32 daddr,
 	iph->frag_off = htons(IP_DF);
 	iph->ttl = ip4_dst_hoplimit(&rt->dst);
 	iph->protocol = edu_proto;
-	iph->saddr = saddr;
-	iph->daddr = daddr;
+	iph->saddr = b->saddr;
+	iph->daddr = b->daddr;
 	skb->protocol = htons(ETH_P_IP);
 	skb->ip_summed = CHECKSUM_NONE;
 	skb_dst_set(skb, &rt->dst);
 	ip_select_ident(net, skb, NULL);
 
 	edu_inc(net, EDU_MIB_OUTSEGS);
-	if (flags & EDU_RST)
+	if (b->flags & EDU_RST)
 		edu_inc(net, EDU_MIB_OUTRSTS);
-	edu_trace_seg_out(th, saddr, daddr, 0, state, iss, irs, 0, -1);
+	edu_trace_seg_out(th, b->saddr, b->daddr, 0, b->state, b->iss, b->irs,
+			  b->mss, b->wscale);
 	ip_local_out(net, NULL, skb);
 }
 
@@ -427,23 +461,102 @@ void edu_send_reset_reply(struct net *net, struct sk_buff *skb)
 	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
+	struct edu_bare b = {
+		.saddr = iph->daddr, .daddr = iph->saddr,
+		.sport = th->dest, .dport = th->source,
+		.wscale = -1,
+	};
 
 	if (cb->flags & EDU_RST)
 		return;
-	if (cb->flags & EDU_ACK)
-		edu_send_bare(net, iph->daddr, iph->saddr, th->dest, th->source,
-			      cb->ack, 0, EDU_RST, 0, 0, cb->ack, 0);
-	else
-		edu_send_bare(net, iph->daddr, iph->saddr, th->dest, th->source,
-			      0, cb->end_seq, EDU_RST | EDU_ACK, 0, 0, 0,
-			      cb->seq);
+	if (cb->flags & EDU_ACK) {
+		b.seq = cb->ack;
+		b.flags = EDU_RST;
+		b.iss = cb->ack;
+	} else {
+		b.ack = cb->end_seq;
+		b.flags = EDU_RST | EDU_ACK;
+		b.irs = cb->seq;
+	}
+	edu_send_bare(net, &b);
 }
 
 void edu_send_tw_ack(struct net *net, const struct edu_tw *tw)
 {
-	edu_send_bare(net, tw->saddr, tw->daddr, tw->sport, tw->dport,
-		      tw->snd_nxt, tw->rcv_nxt, EDU_ACK, tw->window,
-		      EDU_TCP_TIME_WAIT, tw->iss, tw->irs);
+	struct edu_bare b = {
+		.saddr = tw->saddr, .daddr = tw->daddr,
+		.sport = tw->sport, .dport = tw->dport,
+		.seq = tw->snd_nxt, .ack = tw->rcv_nxt,
+		.flags = EDU_ACK, .win = tw->window, .wscale = -1,
+		.state = EDU_TCP_TIME_WAIT, .iss = tw->iss, .irs = tw->irs,
+	};
+
+	edu_send_bare(net, &b);
+}
+
+static void edu_request_bare(const struct edu_request *req,
+			     struct edu_bare *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->saddr = req->saddr;
+	b->daddr = req->daddr;
+	b->sport = req->sport;
+	b->dport = req->dport;
+	b->ack = req->irs + 1;
+	b->win = req->rcv_window;	/* RFC 7323 2.2: never scaled here */
+	b->wscale = -1;
+	b->state = EDU_TCP_SYN_RCVD;
+	b->iss = req->iss;
+	b->irs = req->irs;
+}
+
+/* A request's SYN-ACK, RFC 9293 3.10.7.2: <SEQ=ISS><ACK=RCV.NXT>
+ * <CTL=SYN,ACK> with our MSS, and a window scale if the SYN offered one
+ * (RFC 7323 1.3).  @state is the one traced: LISTEN for a cookie's.
+ */
+void edu_send_synack(const struct edu_request *req, int state)
+{
+	struct edu_bare b;
+
+	edu_request_bare(req, &b);
+	b.seq = req->iss;
+	b.flags = EDU_SYN | EDU_ACK;
+	b.mss = req->adv_mss;
+	if (req->wscale_ok)
+		b.wscale = req->rcv_wscale;
+	b.state = state;
+	edu_send_bare(req->net, &b);
+}
+
+/* An ACK or a RST from a request: <SEQ=ISS+1><ACK=RCV.NXT>. */
+void edu_send_request_ctl(const struct edu_request *req, u8 flags)
+{
+	struct edu_bare b;
+
+	edu_request_bare(req, &b);
+	b.seq = req->iss + 1;
+	b.flags = flags;
+	edu_send_bare(req->net, &b);
+}
+
+/* The MSS a request announces (RFC 9293 3.7.1), from the route its
+ * SYN-ACK takes; 0 if there is none.
+ */
+u16 edu_request_route_mss(const struct edu_request *req)
+{
+	struct flowi4 fl4;
+	struct rtable *rt;
+	u32 mtu;
+
+	rt = ip_route_output_ports(req->net, &fl4, NULL, req->daddr,
+				   req->saddr, req->dport, req->sport,
+				   edu_proto, 0, 0);
+	if (IS_ERR(rt))
+		return 0;
+	mtu = min_t(u32, dst_mtu(&rt->dst), IP_MAX_MTU);
+	ip_rt_put(rt);
+	return max_t(u32, mtu - sizeof(struct iphdr) - sizeof(struct tcphdr),
+		     EDU_DEFAULT_MSS);
 }
 
 /* ---- the write queue ---- */

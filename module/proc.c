@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * edu_tcp: /proc/edu_tcp, one row per socket of the reader's network
- * namespace (TIME-WAIT remainders included), and /proc/net/edu_tcp_stat,
+ * namespace (TIME-WAIT remainders and half-open requests included), and /proc/net/edu_tcp_stat,
  * the namespace's counters.  Both formats are documented in
  * Documentation/api.rst and stay stable for scripts.  No kernel pointer is
  * ever printed.
@@ -66,10 +66,27 @@ static void edu_show_tw(struct seq_file *m, struct edu_tw *tw, int sl)
 		   edu_timer_name(EDU_TIMER_TIMEWAIT), edu_ms_left(&tw->timer));
 }
 
+/* A half-open request (listen.c): SYN-RCVD, its SYN-ACK outstanding
+ * (tx_queue 1), its timer, the repetitions so far; no socket yet, so no
+ * inode, window or RTT.
+ */
+static void edu_show_request(struct seq_file *m, struct edu_request *req,
+			     int sl)
+{
+	seq_printf(m, "%d %pI4:%u %pI4:%u %s 1 0 %s %lu %u %u 0 0 0 %u\n",
+		   sl, &req->saddr, ntohs(req->sport), &req->daddr,
+		   ntohs(req->dport), edu_state_name(EDU_TCP_SYN_RCVD),
+		   edu_timer_name(EDU_TIMER_RETRANS), edu_ms_left(&req->timer),
+		   req->retries,
+		   from_kuid_munged(seq_user_ns(m), req->listener->sk_uid),
+		   EDU_RTO_INIT_MS << min_t(u8, req->retries, 7));
+}
+
 static int edu_proc_show(struct seq_file *m, void *v)
 {
 	struct net *net = m->private;
 	struct edu_net *en = edu_pernet(net);
+	struct edu_request *req;
 	struct edu_sock *es;
 	struct edu_tw *tw;
 	int i, sl = 0;
@@ -82,6 +99,9 @@ static int edu_proc_show(struct seq_file *m, void *v)
 	for (i = 0; i < (1 << EDU_CONN_HASH_BITS); i++)
 		hlist_for_each_entry(tw, &en->twait_hash[i], conn_node)
 			edu_show_tw(m, tw, sl++);
+	for (i = 0; i < (1 << EDU_CONN_HASH_BITS); i++)
+		hlist_for_each_entry(req, &en->req_hash[i], hash_node)
+			edu_show_request(m, req, sl++);
 	spin_unlock_bh(&en->lock);
 	return 0;
 }

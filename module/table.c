@@ -7,8 +7,10 @@
  *   twait_hash       TIME-WAIT remainders by 4-tuple
  *   twait_bind_hash  the same remainders by local port, so that bind() sees
  *                 a port still in TIME-WAIT as TCP's bind() does
+ *   req_hash      half-open requests by 4-tuple (listen.c)
+ *   listen_hash   listeners by port, for the segments no connection takes
  *
- * One spinlock per namespace covers all four: edu_tcp is a model to read,
+ * One spinlock per namespace covers them all: edu_tcp is a model to read,
  * not a contender for the fastest lookup.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -59,6 +61,9 @@ const char *const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_GSOSEGMENTED]		= "GsoSegmented",
 	[EDU_MIB_KEEPALIVEPROBES]	= "KeepAliveProbes",
 	[EDU_MIB_KEEPALIVETIMEOUTS]	= "KeepAliveTimeouts",
+	[EDU_MIB_SYNCOOKIESSENT]	= "SyncookiesSent",
+	[EDU_MIB_SYNCOOKIESRECV]	= "SyncookiesRecv",
+	[EDU_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
 };
 
 struct edu_net *edu_pernet(const struct net *net)
@@ -74,6 +79,12 @@ static struct hlist_head *conn_bucket(struct hlist_head *table, __be32 laddr,
 			     edu_hash_seed);
 
 	return &table[h & ((1 << EDU_CONN_HASH_BITS) - 1)];
+}
+
+struct hlist_head *edu_req_bucket(struct edu_net *en, __be32 laddr,
+				  __be16 lport, __be32 raddr, __be16 rport)
+{
+	return conn_bucket(en->req_hash, laddr, lport, raddr, rport);
 }
 
 static struct hlist_head *bind_bucket(struct hlist_head *table, u16 port)
@@ -194,7 +205,7 @@ int edu_autobind(struct sock *sk)
 }
 
 /* Is this 4-tuple live or in TIME-WAIT (RFC 9293 3.6)?  en->lock held. */
-static bool tuple_taken(struct edu_net *en, __be32 laddr, __be16 lport,
+bool edu_tuple_taken(struct edu_net *en, __be32 laddr, __be16 lport,
 			__be32 raddr, __be16 rport)
 {
 	struct edu_sock *es;
@@ -234,7 +245,7 @@ static bool sk_tuple_taken(struct edu_net *en, struct sock *sk)
 {
 	struct inet_sock *inet = inet_sk(sk);
 
-	return tuple_taken(en, inet->inet_rcv_saddr, inet->inet_sport,
+	return edu_tuple_taken(en, inet->inet_rcv_saddr, inet->inet_sport,
 			   inet->inet_daddr, inet->inet_dport);
 }
 
@@ -255,10 +266,20 @@ int edu_hash_conn(struct sock *sk)
 	return err;
 }
 
-/* A child takes the listener's port without a bind() of its own.  Two
- * SYNs for one 4-tuple can both miss the connection table (one spinning
- * on the listener's lock on another CPU, or both in its backlog): the
- * second finds the first's child here and makes none.
+/* A child takes the listener's port without a bind() of its own;
+ * en->lock held.
+ */
+void edu_insert_child(struct edu_net *en, struct sock *child)
+{
+	hlist_add_head(&edu_sk(child)->bind_node,
+		       bind_bucket(en->bind_hash, child->sk_num));
+	edu_sk(child)->bound = true;
+	conn_insert(en, child);
+}
+
+/* A cookie's child (listen.c): two ACKs for one 4-tuple can both reach
+ * the listener (on two CPUs, or both in its backlog): the second finds
+ * the first's child here and makes none.
  */
 int edu_hash_child(struct sock *child)
 {
@@ -267,10 +288,7 @@ int edu_hash_child(struct sock *child)
 
 	spin_lock_bh(&en->lock);
 	if (!sk_tuple_taken(en, child)) {
-		hlist_add_head(&edu_sk(child)->bind_node,
-			       bind_bucket(en->bind_hash, child->sk_num));
-		edu_sk(child)->bound = true;
-		conn_insert(en, child);
+		edu_insert_child(en, child);
 		err = 0;
 	}
 	spin_unlock_bh(&en->lock);
@@ -287,17 +305,18 @@ int edu_start_listen(struct sock *sk)
 	int err = 0;
 
 	spin_lock_bh(&en->lock);
-	hlist_for_each_entry(other, bind_bucket(en->bind_hash, sk->sk_num),
-			     bind_node) {
+	hlist_for_each_entry(other, bind_bucket(en->listen_hash, sk->sk_num),
+			     listen_node) {
 		struct sock *osk = &other->inet.sk;
 
-		if (osk != sk && osk->sk_num == sk->sk_num &&
-		    osk->sk_state == EDU_TCP_LISTEN &&
+		if (osk->sk_num == sk->sk_num &&
 		    addr_overlap(osk->sk_rcv_saddr, sk->sk_rcv_saddr))
 			err = -EADDRINUSE;
 	}
 	if (!err) {
 		edu_set_state(sk, EDU_TCP_LISTEN);
+		hlist_add_head(&edu_sk(sk)->listen_node,
+			       bind_bucket(en->listen_hash, sk->sk_num));
 		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 	}
 	spin_unlock_bh(&en->lock);
@@ -368,11 +387,14 @@ struct sock *edu_lookup_listener(struct net *net, __be32 daddr, __be16 dport)
 	struct sock *best = NULL;
 	struct edu_sock *es;
 
+	/* listeners only: their children share the port but not this
+	 * table, so a stray segment costs no walk past them
+	 */
 	spin_lock(&en->lock);
-	hlist_for_each_entry(es, bind_bucket(en->bind_hash, port), bind_node) {
+	hlist_for_each_entry(es, bind_bucket(en->listen_hash, port), listen_node) {
 		struct sock *sk = &es->inet.sk;
 
-		if (sk->sk_num != port || sk->sk_state != EDU_TCP_LISTEN)
+		if (sk->sk_num != port)
 			continue;
 		if (sk->sk_rcv_saddr == daddr) {
 			best = sk;
@@ -502,10 +524,12 @@ static int __net_init edu_net_init(struct net *net)
 	for (i = 0; i < (1 << EDU_CONN_HASH_BITS); i++) {
 		INIT_HLIST_HEAD(&en->conn_hash[i]);
 		INIT_HLIST_HEAD(&en->twait_hash[i]);
+		INIT_HLIST_HEAD(&en->req_hash[i]);
 	}
 	for (i = 0; i < (1 << EDU_BIND_HASH_BITS); i++) {
 		INIT_HLIST_HEAD(&en->bind_hash[i]);
 		INIT_HLIST_HEAD(&en->twait_bind_hash[i]);
+		INIT_HLIST_HEAD(&en->listen_hash[i]);
 	}
 	en->mib = alloc_percpu(struct edu_mib_cpu);
 	if (!en->mib)
