@@ -455,7 +455,6 @@ u32 edu_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 /* ---- state.c ---- */
 const char *edu_state_name(int state);
 void edu_set_state(struct sock *sk, int state);
-void edu_trace_child_born(struct sock *child);
 void edu_done(struct sock *sk);
 void edu_child_done(struct sock *sk);
 void edu_enter_time_wait(struct sock *sk);

@@ -82,46 +82,160 @@ static void edu_show_request(struct seq_file *m, struct edu_request *req,
 		   EDU_RTO_INIT_MS << min_t(u8, req->retries, 7));
 }
 
+/*
+ * The rows come from three tables, bucket by bucket, and the namespace's
+ * table lock is held only while one buffer of them is formatted: the
+ * iterator keeps its place (table, bucket, offset in the bucket) between
+ * reads, so a large table costs a reader many short holds of the lock,
+ * never one long one that stalls every segment of the namespace.
+ */
+enum edu_rows_table { EDU_ROWS_SOCKS, EDU_ROWS_TW, EDU_ROWS_REQ, EDU_ROWS_END };
+
+static const struct {
+	size_t	table;		/* offsetof the hlist_head array in edu_net */
+	int	buckets;
+} edu_rows[EDU_ROWS_END] = {
+	[EDU_ROWS_SOCKS] = { offsetof(struct edu_net, bind_hash),
+			     1 << EDU_BIND_HASH_BITS },
+	[EDU_ROWS_TW]	 = { offsetof(struct edu_net, twait_hash),
+			     1 << EDU_CONN_HASH_BITS },
+	[EDU_ROWS_REQ]	 = { offsetof(struct edu_net, req_hash),
+			     1 << EDU_CONN_HASH_BITS },
+};
+
+struct edu_proc_iter {
+	struct net	*net;
+	int		table, bucket, offset;	/* where the next row is */
+	loff_t		pos;			/* that row's seq_file position */
+};
+
+/* The row at the iterator's place, or the first one after it; NULL at
+ * the end.  en->lock held.
+ */
+static struct hlist_node *edu_rows_seek(struct edu_net *en,
+					struct edu_proc_iter *it)
+{
+	for (; it->table < EDU_ROWS_END; it->table++, it->bucket = 0) {
+		struct hlist_head *heads = (void *)en + edu_rows[it->table].table;
+
+		for (; it->bucket < edu_rows[it->table].buckets;
+		     it->bucket++, it->offset = 0) {
+			struct hlist_node *n;
+			int i = 0;
+
+			hlist_for_each(n, &heads[it->bucket])
+				if (i++ == it->offset)
+					return n;
+		}
+	}
+	return NULL;
+}
+
+static struct hlist_node *edu_rows_step(struct edu_net *en,
+					struct edu_proc_iter *it)
+{
+	it->offset++;
+	it->pos++;
+	return edu_rows_seek(en, it);
+}
+
+static void *edu_proc_start(struct seq_file *m, loff_t *pos)
+	__acquires(&en->lock)
+{
+	struct edu_proc_iter *it = m->private;
+	struct edu_net *en = edu_pernet(it->net);
+	struct hlist_node *n;
+
+	spin_lock_bh(&en->lock);
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	if (*pos == it->pos)		/* where the last read stopped */
+		return edu_rows_seek(en, it);
+	it->table = 0;
+	it->bucket = 0;
+	it->offset = 0;
+	it->pos = 1;
+	n = edu_rows_seek(en, it);
+	while (n && it->pos < *pos)
+		n = edu_rows_step(en, it);
+	return n;
+}
+
+static void *edu_proc_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	struct edu_proc_iter *it = m->private;
+	struct edu_net *en = edu_pernet(it->net);
+
+	++*pos;
+	if (v == SEQ_START_TOKEN) {
+		it->table = 0;
+		it->bucket = 0;
+		it->offset = 0;
+		it->pos = 1;
+		return edu_rows_seek(en, it);
+	}
+	return edu_rows_step(en, it);
+}
+
+static void edu_proc_stop(struct seq_file *m, void *v)
+	__releases(&en->lock)
+{
+	struct edu_proc_iter *it = m->private;
+
+	spin_unlock_bh(&edu_pernet(it->net)->lock);
+}
+
 static int edu_proc_show(struct seq_file *m, void *v)
 {
-	struct net *net = m->private;
-	struct edu_net *en = edu_pernet(net);
-	struct edu_request *req;
-	struct edu_sock *es;
-	struct edu_tw *tw;
-	int i, sl = 0;
+	struct edu_proc_iter *it = m->private;
+	struct hlist_node *n = v;
+	int sl = it->pos - 1;
 
-	seq_puts(m, EDU_PROC_HEADER);
-	spin_lock_bh(&en->lock);
-	for (i = 0; i < (1 << EDU_BIND_HASH_BITS); i++)
-		hlist_for_each_entry(es, &en->bind_hash[i], bind_node)
-			edu_show_sock(m, &es->inet.sk, sl++);
-	for (i = 0; i < (1 << EDU_CONN_HASH_BITS); i++)
-		hlist_for_each_entry(tw, &en->twait_hash[i], conn_node)
-			edu_show_tw(m, tw, sl++);
-	for (i = 0; i < (1 << EDU_CONN_HASH_BITS); i++)
-		hlist_for_each_entry(req, &en->req_hash[i], hash_node)
-			edu_show_request(m, req, sl++);
-	spin_unlock_bh(&en->lock);
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(m, EDU_PROC_HEADER);
+		return 0;
+	}
+	switch (it->table) {
+	case EDU_ROWS_SOCKS:
+		edu_show_sock(m, &hlist_entry(n, struct edu_sock, bind_node)->inet.sk,
+			      sl);
+		break;
+	case EDU_ROWS_TW:
+		edu_show_tw(m, hlist_entry(n, struct edu_tw, conn_node), sl);
+		break;
+	case EDU_ROWS_REQ:
+		edu_show_request(m, hlist_entry(n, struct edu_request, hash_node),
+				 sl);
+		break;
+	}
 	return 0;
 }
 
+static const struct seq_operations edu_proc_seq_ops = {
+	.start	= edu_proc_start,
+	.next	= edu_proc_next,
+	.stop	= edu_proc_stop,
+	.show	= edu_proc_show,
+};
+
 static int edu_proc_open(struct inode *inode, struct file *file)
 {
-	struct net *net = get_net(current->nsproxy->net_ns);
-	int err = single_open(file, edu_proc_show, net);
+	struct edu_proc_iter *it;
 
-	if (err)
-		put_net(net);
-	return err;
+	it = __seq_open_private(file, &edu_proc_seq_ops, sizeof(*it));
+	if (!it)
+		return -ENOMEM;
+	it->net = get_net(current->nsproxy->net_ns);
+	return 0;
 }
 
 static int edu_proc_release(struct inode *inode, struct file *file)
 {
 	struct seq_file *m = file->private_data;
+	struct edu_proc_iter *it = m->private;
 
-	put_net(m->private);
-	return single_release(inode, file);
+	put_net(it->net);
+	return seq_release_private(inode, file);
 }
 
 static const struct proc_ops edu_proc_ops = {

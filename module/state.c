@@ -62,18 +62,6 @@ void edu_set_state(struct sock *sk, int state)
 		edu_keepalive_reset(sk);
 }
 
-/* A child is born in SYN-RCVD: the diagram shows it leaving LISTEN,
- * and so does the trace, but it never holds LISTEN itself, so that it
- * cannot pass for a listener in the tables for an instant.  Called once
- * it is in the tables, in SYN-RCVD already.
- */
-void edu_trace_child_born(struct sock *child)
-{
-	trace_edu_tcp_state(child->sk_rcv_saddr, inet_sk(child)->inet_sport,
-			    child->sk_daddr, child->sk_dport, EDU_TCP_LISTEN,
-			    EDU_TCP_SYN_RCVD);
-}
-
 static void edu_purge_queues(struct sock *sk)
 {
 	struct edu_sock *es = edu_sk(sk);

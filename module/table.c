@@ -184,18 +184,23 @@ int edu_autobind_addr(struct sock *sk, __be32 addr)
 	if (range <= 0)
 		return -EADDRNOTAVAIL;
 	start = get_random_u32_below(range);
-	spin_lock_bh(&en->lock);
-	for (i = 0; i < range; i++) {
+	/* one port a lock hold: a nearly full range costs this caller a
+	 * long search, never the namespace's segments a long wait
+	 */
+	for (i = 0; i < range && err; i++) {
 		u16 port = low + (start + i) % range;
 
-		if (inet_is_local_reserved_port(sock_net(sk), port) ||
-		    port_in_use(en, port))
+		if (inet_is_local_reserved_port(sock_net(sk), port))
 			continue;
-		bind_insert(en, sk, addr, port);
-		err = 0;
-		break;
+		spin_lock_bh(&en->lock);
+		if (!port_in_use(en, port)) {
+			bind_insert(en, sk, addr, port);
+			err = 0;
+		}
+		spin_unlock_bh(&en->lock);
+		if (!(i % 1024))
+			cond_resched();
 	}
-	spin_unlock_bh(&en->lock);
 	return err;
 }
 

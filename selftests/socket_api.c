@@ -1099,4 +1099,57 @@ TEST(proc_states)
 	close(lfd);
 }
 
+/* /proc/edu_tcp is read a buffer at a time, the table lock taken for each
+ * (review D7): many rows, read in small pieces, still list every socket
+ * exactly once.
+ */
+#define PROC_MANY	150
+
+TEST(proc_many_rows)
+{
+	int cli[PROC_MANY], srv[PROC_MANY], lfd, fd, rows = 0, mine = 0;
+	size_t cap = 1 << 20, len = 0;
+	struct sockaddr_in addr;
+	char *buf, *line, *save;
+	ssize_t n;
+
+	EDU_ONLY(EDU_PROC_SOCKS);
+
+	lfd = edu_listener(&addr, PROC_MANY);
+	ASSERT_LE(0, lfd);
+	for (int i = 0; i < PROC_MANY; i++) {
+		cli[i] = edu_connect(&addr, 0);
+		ASSERT_LE(0, cli[i]);
+		srv[i] = accept(lfd, NULL, NULL);
+		ASSERT_LE(0, srv[i]);
+	}
+	buf = malloc(cap);
+	ASSERT_NE(NULL, buf);
+	fd = open("/proc/edu_tcp", O_RDONLY);
+	ASSERT_LE(0, fd);
+	while ((n = read(fd, buf + len, 97)) > 0 && len + 97 < cap)
+		len += n;
+	ASSERT_EQ(0, n);
+	close(fd);
+	buf[len] = 0;
+	/* every row once: one listener, and both ends of each connection */
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char port[16];
+
+		if (!rows++)
+			continue;	/* the header */
+		snprintf(port, sizeof(port), ":%u ", ntohs(addr.sin_port));
+		if (strstr(line, port))
+			mine++;
+	}
+	EXPECT_EQ(1 + 2 * PROC_MANY, mine);
+	for (int i = 0; i < PROC_MANY; i++) {
+		close(cli[i]);
+		close(srv[i]);
+	}
+	close(lfd);
+	free(buf);
+}
+
 TEST_HARNESS_MAIN
