@@ -51,8 +51,8 @@ def main():
               "while the SYN travels: client SYN-SENT, server only LISTEN",
               "server rows: %s" % s_rows)
 
-        step("3. the SYN arrived: the server made a child socket in SYN-RCVD "
-             "and answered SYN,ACK; the client, on that SYN,ACK, is "
+        step("3. the SYN arrived: the server made a half-open request in "
+             "SYN-RCVD and answered SYN,ACK; the client, on that SYN,ACK, is "
              "ESTABLISHED")
         s_row = wait_row(SERVER, "SYN-RCVD", 5)
         c_row = wait_row(CLIENT, "ESTABLISHED", 5)
@@ -63,8 +63,8 @@ def main():
               "the client is ESTABLISHED while the server still waits in "
               "SYN-RCVD for the last ACK")
 
-    step("4. the client's ACK arrived: the server's child is ESTABLISHED and "
-         "accept() returns it")
+    step("4. the client's ACK arrived: the request became a socket, "
+         "ESTABLISHED, and accept() returns it")
     srv.settimeout(10)
     conn, peer = srv.accept()
     say("  accept() -> a connection from %s:%d" % peer)

@@ -42,12 +42,12 @@ def main():
     wire.close()
 
     if slow:
-        step("2. the server cannot tell it is old: it makes a child in "
+        step("2. the server cannot tell it is old: it makes a request in "
              "SYN-RCVD and answers SYN,ACK ack=%u" % ((old + 1) % 2**32))
         row = wait_row(SERVER, "SYN-RCVD", 5)
         show_proc(SERVER)
         check(row and row["remote_address"] == C,
-              "the server holds a half-open child (SYN-RCVD), not a "
+              "the server holds a half-open request (SYN-RCVD), not a "
               "connection")
         try:
             srv.accept()
@@ -60,10 +60,10 @@ def main():
               "no resources handed out yet")
 
         step("3. the client has no such connection: it answers the SYN,ACK "
-             "with RST; the server drops the child")
+             "with RST; the server drops the request")
         gone = wait_row(SERVER, "SYN-RCVD", 5, gone=True)
         show_proc(SERVER)
-        check(gone, "the half-open child is gone from the server's "
+        check(gone, "the half-open request is gone from the server's "
               "/proc/edu_tcp")
         undelay(CLIENT, "veth-c")
     else:
@@ -109,10 +109,10 @@ def main():
           "the client answered RST with seq = the SYN,ACK's ack "
           "(RFC 9293 3.10.7.1)", rst and "flags=%s seq=%u" % (
               rst[0]["flags"], rst[0]["seq"]) or "no RST")
-    ss = states(ev, S)          # the listener's, then each child's
+    ss = states(ev, S)          # the listener's, then each request's
     first_child = ss[1:3]
     check(first_child == [("LISTEN", "SYN-RCVD"), ("SYN-RCVD", "CLOSED")],
-          "the old SYN's child went SYN-RCVD -> CLOSED, never ESTABLISHED",
+          "the old SYN's request went SYN-RCVD -> CLOSED, never ESTABLISHED",
           str(first_child))
     check(cd == {"DropNoSocket": 1, "OutRsts": 1} and
           sd == {"PassiveOpens": 1, "InRsts": 1},
