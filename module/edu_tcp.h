@@ -336,6 +336,8 @@ enum edu_mib {
 	EDU_MIB_GSOSEGMENTED,
 	EDU_MIB_KEEPALIVEPROBES,
 	EDU_MIB_KEEPALIVETIMEOUTS,
+	/* receive-side hardening (input.c): what a hostile peer costs */
+	EDU_MIB_PEERMSSCLAMPED,		/* a peer's MSS raised to the floor */
 	EDU_MIB_MAX
 };
 

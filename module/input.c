@@ -792,12 +792,30 @@ drop:
 	kfree_skb(skb);
 }
 
+/* RFC 9293 3.7.1 puts no floor under the MSS a peer announces, but one of
+ * a few bytes turns every write into one segment (and one skb, or one cut
+ * of a super-segment) per byte: CVE-2019-11479.  Linux raises it to
+ * tcp_min_snd_mss, 48 by default: room for 40 bytes of options and 8 of
+ * data.  edu_tcp does the same, and counts it.
+ */
+#define EDU_MIN_SND_MSS	48
+
+static u16 edu_peer_mss(struct sock *sk, const struct edu_skb_cb *cb)
+{
+	if (!cb->mss)
+		return EDU_DEFAULT_MSS;
+	if (cb->mss < EDU_MIN_SND_MSS) {
+		edu_inc(sock_net(sk), EDU_MIB_PEERMSSCLAMPED);
+		return EDU_MIN_SND_MSS;
+	}
+	return cb->mss;
+}
+
 void edu_apply_syn_options(struct sock *sk, const struct edu_skb_cb *cb)
 {
 	struct edu_sock *es = edu_sk(sk);
-	u16 peer_mss = cb->mss ? cb->mss : EDU_DEFAULT_MSS;
 
-	es->mss = min(peer_mss, edu_route_mss(sk));
+	es->mss = min(edu_peer_mss(sk, cb), edu_route_mss(sk));
 	if (cb->has_wscale) {
 		es->wscale_ok = 1;
 		es->snd_wscale = cb->wscale;

@@ -59,6 +59,8 @@ const char *const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_GSOSEGMENTED]		= "GsoSegmented",
 	[EDU_MIB_KEEPALIVEPROBES]	= "KeepAliveProbes",
 	[EDU_MIB_KEEPALIVETIMEOUTS]	= "KeepAliveTimeouts",
+	/* receive-side hardening (input.c) */
+	[EDU_MIB_PEERMSSCLAMPED]	= "PeerMssClamped",
 };
 
 struct edu_net *edu_pernet(const struct net *net)
