@@ -336,6 +336,18 @@ static void edu_clean_acked(struct sock *sk, u32 ack)
 		es->urg_pending = 0;
 }
 
+/* The peer is alive: keep-alive (RFC 1122 4.2.3.6) starts counting again.
+ * Only a segment that passed the sequence check and carries an acceptable
+ * ACK may say so; anyone can send junk to a known 4-tuple, and junk must
+ * not keep a dead peer's connection open (as Linux, which notes rcv_tstamp
+ * in tcp_ack()).
+ */
+static void edu_peer_alive(struct edu_sock *es)
+{
+	es->rcv_tstamp = jiffies;
+	es->probes_out = 0;
+}
+
 /* RFC 9293 3.10.7.4, fifth: the ACK field.  Returns false if processing
  * of the segment must stop.
  */
@@ -356,6 +368,8 @@ static bool edu_process_ack(struct sock *sk, struct sk_buff *skb)
 		edu_send_challenge_ack(sk);
 		return false;
 	}
+	if (!seq_before(ack, es->snd_una))
+		edu_peer_alive(es);
 	if (!seq_before(ack, es->snd_una) &&
 	    (seq_before(es->snd_wl1, cb->seq) ||
 	     (es->snd_wl1 == cb->seq && !seq_before(ack, es->snd_wl2)))) {
@@ -859,6 +873,7 @@ static void edu_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 
 	edu_apply_syn_options(sk, cb);
+	edu_peer_alive(es);
 	if (cb->flags & EDU_ACK) {
 		edu_clean_acked(sk, cb->ack);
 		es->snd_wnd = cb->window;
@@ -939,9 +954,6 @@ int edu_do_rcv(struct sock *sk, struct sk_buff *skb)
 	struct edu_sock *es = edu_sk(sk);
 
 	es->segs_in += edu_skb_segs(skb);
-	/* the peer is alive: keep-alive starts counting again */
-	es->rcv_tstamp = jiffies;
-	es->probes_out = 0;
 	edu_trace_rcv(sk, skb);
 
 	switch (sk->sk_state) {
