@@ -264,6 +264,12 @@ struct edu_sock {
 	u64	bytes_in;
 	u64	bytes_out;
 	u32	total_retrans;
+
+	/* receive-side hardening (input.c; output.c's challenge ACKs):
+	 * jiffies of the last ACK that answered an invalid segment (a
+	 * challenge ACK, or one for an out-of-window segment), 0: none yet
+	 */
+	unsigned long	invalid_ack_stamp;
 };
 
 static inline struct edu_sock *edu_sk(const struct sock *sk)
@@ -338,6 +344,8 @@ enum edu_mib {
 	EDU_MIB_KEEPALIVETIMEOUTS,
 	/* receive-side hardening (input.c): what a hostile peer costs */
 	EDU_MIB_PEERMSSCLAMPED,		/* a peer's MSS raised to the floor */
+	EDU_MIB_CHALLENGEACKSKIPPED,	/* RFC 5961 7: over a limit, not sent */
+	EDU_MIB_INVALIDACKSKIPPED,	/* ACK for a bad segment rate-limited */
 	EDU_MIB_MAX
 };
 
@@ -367,10 +375,12 @@ struct edu_net {
 	struct hlist_head	bind_hash[1 << EDU_BIND_HASH_BITS];
 	struct hlist_head	twait_bind_hash[1 << EDU_BIND_HASH_BITS];
 	struct edu_mib_cpu __percpu *mib;	/* per CPU: no shared cache line */
-	/* RFC 5961 section 7: a namespace-wide challenge ACK budget */
+	/* RFC 5961 section 7: a namespace-wide challenge ACK budget, drawn
+	 * anew each second (output.c, edu_challenge_allowed())
+	 */
 	spinlock_t		challenge_lock;
-	unsigned long		challenge_stamp;
-	u32			challenge_count;
+	unsigned long		challenge_stamp;	/* jiffies; 0: never */
+	u32			challenge_left;
 };
 
 struct edu_net *edu_pernet(const struct net *net);
@@ -424,6 +434,7 @@ int edu_send_syn(struct sock *sk, gfp_t gfp);
 int edu_send_ack(struct sock *sk);
 void edu_send_challenge_ack(struct sock *sk);
 bool edu_challenge_allowed(struct net *net);
+void edu_send_invalid_ack(struct sock *sk, const struct edu_skb_cb *cb);
 int edu_send_rst(struct sock *sk);
 void edu_send_reset_reply(struct net *net, struct sk_buff *skb);
 void edu_send_tw_ack(struct net *net, const struct edu_tw *tw);

@@ -360,7 +360,7 @@ static bool edu_process_ack(struct sock *sk, struct sk_buff *skb)
 	bool window_changed = false;
 
 	if (seq_after(ack, es->snd_max)) {	/* acks something not sent */
-		edu_send_ack(sk);
+		edu_send_invalid_ack(sk, cb);
 		return false;
 	}
 	/* RFC 5961 5.2: an ACK far behind what was ever sent is forged */
@@ -729,8 +729,15 @@ static void edu_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		edu_send_ack(sk);
 	}
 	if (!edu_seq_acceptable(es, cb)) {
-		if (!(cb->flags & EDU_RST))
-			edu_send_ack(sk);
+		/* a RST is never answered (RFC 9293 3.10.7.4); a SYN gets a
+		 * challenge ACK "irrespective of the sequence number" (RFC
+		 * 5961 4.2), anything else the ACK an unacceptable segment
+		 * earns
+		 */
+		if (cb->flags & EDU_SYN && !(cb->flags & EDU_RST))
+			edu_send_challenge_ack(sk);
+		else if (!(cb->flags & EDU_RST))
+			edu_send_invalid_ack(sk, cb);
 		edu_drop(net, skb, EDU_DROP_OUTOFWINDOW);
 		goto drop;
 	}

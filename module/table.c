@@ -61,6 +61,8 @@ const char *const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_KEEPALIVETIMEOUTS]	= "KeepAliveTimeouts",
 	/* receive-side hardening (input.c) */
 	[EDU_MIB_PEERMSSCLAMPED]	= "PeerMssClamped",
+	[EDU_MIB_CHALLENGEACKSKIPPED]	= "ChallengeAcksSkipped",
+	[EDU_MIB_INVALIDACKSKIPPED]	= "InvalidAcksSkipped",
 };
 
 struct edu_net *edu_pernet(const struct net *net)
