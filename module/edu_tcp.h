@@ -216,7 +216,7 @@ struct edu_sock {
 	bool	in_recovery;
 
 	/* queues: sk->sk_write_queue holds unacked and unsent segments */
-	struct sk_buff_head	ooo_queue;
+	struct rb_root		ooo_root;	/* early segments, by seq (input.c) */
 	u32			ooo_bytes;
 	u32			ooo_truesize;	/* memory the ooo queue holds */
 
@@ -346,6 +346,7 @@ enum edu_mib {
 	EDU_MIB_PEERMSSCLAMPED,		/* a peer's MSS raised to the floor */
 	EDU_MIB_CHALLENGEACKSKIPPED,	/* RFC 5961 7: over a limit, not sent */
 	EDU_MIB_INVALIDACKSKIPPED,	/* ACK for a bad segment rate-limited */
+	EDU_MIB_OFOCOVERED,		/* early segment wholly covered, freed */
 	EDU_MIB_MAX
 };
 
@@ -464,6 +465,7 @@ void edu_apply_syn_options(struct sock *sk, const struct edu_skb_cb *cb);
 void edu_trace_seg_in(const struct sk_buff *skb, int state, u32 peer_isn,
 		      u32 our_isn);
 void edu_rtt_sample(struct sock *sk, u32 rtt_us);
+void edu_ofo_purge(struct sock *sk);
 
 /* ---- timer.c (socket timers) ---- */
 void edu_sock_timers_init(struct sock *sk);

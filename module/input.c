@@ -409,16 +409,58 @@ static bool edu_rmem_ok(struct sock *sk, struct sk_buff *skb)
 	       (unsigned int)READ_ONCE(sk->sk_rcvbuf);
 }
 
+/* ---- the out-of-order queue ----
+ *
+ * Segments that arrived early wait in an rbtree keyed by sequence number,
+ * as Linux's: a segment finds its place in O(log n), however many wait
+ * (a linear list lets a peer make each segment cost the whole queue, the
+ * SegmentSmack shape, CVE-2018-5390).  No queued segment wholly covers
+ * another: a new one that a queued one covers is dropped, queued ones
+ * that a new one covers are removed.  So in sequence order the segments'
+ * ends rise as well, which is what lets the insertion look at its path
+ * alone.  Partial overlaps stay; delivery trims them.  Their memory counts
+ * in sk_rmem_alloc like the receive queue's.
+ */
+
+/* Take @skb out of the tree; the caller frees or delivers it. */
+static void edu_ofo_unlink(struct sock *sk, struct sk_buff *skb)
+{
+	struct edu_sock *es = edu_sk(sk);
+
+	rb_erase(&skb->rbnode, &es->ooo_root);
+	es->ooo_bytes -= skb->len;
+	es->ooo_truesize -= skb->truesize;
+}
+
+/* Free the whole queue (the kernel's skb_rbtree_purge() is not exported
+ * to modules).
+ */
+void edu_ofo_purge(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = skb_rb_first(&es->ooo_root))) {
+		edu_ofo_unlink(sk, skb);
+		kfree_skb(skb);
+	}
+}
+
+/* A segment that holds nothing another does not: the peer sent it twice,
+ * or a router duplicated it.
+ */
+static void edu_ofo_covered(struct sock *sk, struct sk_buff *skb)
+{
+	edu_inc(sock_net(sk), EDU_MIB_OFOCOVERED);
+	kfree_skb(skb);
+}
+
 /* In-order data must never wait behind data that arrived early: give up
  * the out-of-order queue (the peer will send it again) to make room.
  */
 static void edu_ofo_prune(struct sock *sk)
 {
-	struct edu_sock *es = edu_sk(sk);
-
-	__skb_queue_purge(&es->ooo_queue);
-	es->ooo_bytes = 0;
-	es->ooo_truesize = 0;
+	edu_ofo_purge(sk);
 }
 
 /* Note an urgent byte when it has arrived (RFC 6093: the pointer marks
@@ -518,20 +560,20 @@ static bool edu_trim_front(struct sock *sk, struct sk_buff *skb)
 	return true;
 }
 
-/* Segments that arrived early become deliverable once the hole fills. */
+/* Segments that arrived early become deliverable once the hole fills:
+ * the lowest ones, in order, as long as they start at or before RCV.NXT.
+ */
 static void edu_ofo_drain(struct sock *sk)
 {
 	struct edu_sock *es = edu_sk(sk);
 	struct sk_buff *skb;
 
-	while ((skb = skb_peek(&es->ooo_queue)) &&
+	while ((skb = skb_rb_first(&es->ooo_root)) &&
 	       !seq_after(EDU_SKB_CB(skb)->seq, es->rcv_nxt) &&
 	       (1 << sk->sk_state) & ((1 << EDU_TCP_ESTABLISHED) |
 				      (1 << EDU_TCP_FIN_WAIT1) |
 				      (1 << EDU_TCP_FIN_WAIT2))) {
-		__skb_unlink(skb, &es->ooo_queue);
-		es->ooo_bytes -= skb->len;
-		es->ooo_truesize -= skb->truesize;
+		edu_ofo_unlink(sk, skb);
 		skb_orphan(skb);
 		if (!seq_after(EDU_SKB_CB(skb)->end_seq, es->rcv_nxt)) {
 			kfree_skb(skb);
@@ -542,35 +584,56 @@ static void edu_ofo_drain(struct sock *sk)
 	}
 }
 
-/* Keep an early segment, sorted by sequence number; the window bounds
- * how much can wait here.
+/* The queued segments that follow @skb and end within it are wholly
+ * covered by it; the first that ends beyond it, and all after it, are not
+ * (their ends rise).
+ */
+static void edu_ofo_remove_covered(struct sock *sk, struct sk_buff *skb)
+{
+	u32 end_seq = EDU_SKB_CB(skb)->end_seq;
+	struct sk_buff *next;
+
+	while ((next = skb_rb_next(skb)) &&
+	       !seq_after(EDU_SKB_CB(next)->end_seq, end_seq)) {
+		edu_ofo_unlink(sk, next);
+		edu_ofo_covered(sk, next);
+	}
+}
+
+/* Keep an early segment.  Walking down the tree passes the queued segment
+ * that starts where it does, if any, and the last one before it: the only
+ * ones that can cover it (see above).
  */
 static void edu_ofo_insert(struct sock *sk, struct sk_buff *skb)
 {
 	struct edu_sock *es = edu_sk(sk);
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
-	struct sk_buff *pos;
+	struct rb_node **link = &es->ooo_root.rb_node, *parent = NULL;
 
-	skb_queue_walk(&es->ooo_queue, pos) {
-		struct edu_skb_cb *pcb = EDU_SKB_CB(pos);
+	while (*link) {
+		struct edu_skb_cb *qcb;
 
-		if (!seq_before(cb->seq, pcb->seq) &&
-		    !seq_after(cb->end_seq, pcb->end_seq)) {
-			kfree_skb(skb);		/* a duplicate */
+		parent = *link;
+		qcb = EDU_SKB_CB(rb_to_skb(parent));
+		if (!seq_before(cb->seq, qcb->seq) &&
+		    !seq_after(cb->end_seq, qcb->end_seq)) {
+			edu_ofo_covered(sk, skb);
 			return;
 		}
-		if (seq_before(cb->seq, pcb->seq)) {
-			__skb_queue_before(&es->ooo_queue, pos, skb);
-			goto queued;
-		}
+		/* one starting at the same place is covered: it goes after */
+		if (seq_after(cb->seq, qcb->seq))
+			link = &parent->rb_right;
+		else
+			link = &parent->rb_left;
 	}
-	__skb_queue_tail(&es->ooo_queue, skb);
-queued:
+	rb_link_node(&skb->rbnode, parent, link);
+	rb_insert_color(&skb->rbnode, &es->ooo_root);
 	es->ooo_bytes += skb->len;
 	es->ooo_truesize += skb->truesize;
 	skb_dst_drop(skb);
 	skb_set_owner_r(skb, sk);
 	edu_inc(sock_net(sk), EDU_MIB_OUTOFORDERQUEUED);
+	edu_ofo_remove_covered(sk, skb);
 }
 
 /* RFC 9293 3.8.6.3: acknowledge at least every second full segment and
@@ -583,7 +646,7 @@ static void edu_ack_policy(struct sock *sk, bool now, u16 segs)
 	struct edu_sock *es = edu_sk(sk);
 
 	es->ack_pending += min_t(u16, segs, 2);
-	if (now || !skb_queue_empty(&es->ooo_queue) || es->ack_pending >= 2)
+	if (now || !RB_EMPTY_ROOT(&es->ooo_root) || es->ack_pending >= 2)
 		edu_send_ack(sk);
 	else
 		edu_schedule_delack(sk);
@@ -635,7 +698,7 @@ static void edu_data_queue(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	/* a segment that fills a hole is acknowledged at once (RFC 5681 4.2) */
-	had_ooo = !skb_queue_empty(&es->ooo_queue);
+	had_ooo = !RB_EMPTY_ROOT(&es->ooo_root);
 	fin_before = sock_flag(sk, SOCK_DONE);
 	edu_deliver(sk, skb);
 	edu_ofo_drain(sk);

@@ -87,7 +87,7 @@ void edu_init_sock_fields(struct sock *sk)
 {
 	struct edu_sock *es = edu_sk(sk);
 
-	skb_queue_head_init(&es->ooo_queue);
+	es->ooo_root = RB_ROOT;
 	spin_lock_init(&es->queue_lock);
 	INIT_LIST_HEAD(&es->syn_queue);
 	INIT_LIST_HEAD(&es->accept_queue);

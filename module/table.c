@@ -63,6 +63,7 @@ const char *const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_PEERMSSCLAMPED]	= "PeerMssClamped",
 	[EDU_MIB_CHALLENGEACKSKIPPED]	= "ChallengeAcksSkipped",
 	[EDU_MIB_INVALIDACKSKIPPED]	= "InvalidAcksSkipped",
+	[EDU_MIB_OFOCOVERED]		= "OutOfOrderCovered",
 };
 
 struct edu_net *edu_pernet(const struct net *net)
