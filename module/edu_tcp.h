@@ -347,6 +347,7 @@ enum edu_mib {
 	EDU_MIB_CHALLENGEACKSKIPPED,	/* RFC 5961 7: over a limit, not sent */
 	EDU_MIB_INVALIDACKSKIPPED,	/* ACK for a bad segment rate-limited */
 	EDU_MIB_OFOCOVERED,		/* early segment wholly covered, freed */
+	EDU_MIB_OFOPRUNED,		/* early segment freed to make room */
 	EDU_MIB_MAX
 };
 

@@ -403,12 +403,6 @@ static bool edu_process_ack(struct sock *sk, struct sk_buff *skb)
 
 /* ---- text and FIN, RFC 9293 3.10.7.4 seventh and eighth ---- */
 
-static bool edu_rmem_ok(struct sock *sk, struct sk_buff *skb)
-{
-	return atomic_read(&sk->sk_rmem_alloc) + skb->truesize <=
-	       (unsigned int)READ_ONCE(sk->sk_rcvbuf);
-}
-
 /* ---- the out-of-order queue ----
  *
  * Segments that arrived early wait in an rbtree keyed by sequence number,
@@ -455,12 +449,60 @@ static void edu_ofo_covered(struct sock *sk, struct sk_buff *skb)
 	kfree_skb(skb);
 }
 
-/* In-order data must never wait behind data that arrived early: give up
- * the out-of-order queue (the peer will send it again) to make room.
+/* ---- receive memory ----
+ *
+ * A segment is charged once, as it enters the receive or the out-of-order
+ * queue, and stays charged until it is freed, wherever it moves in
+ * between: sk_rmem_schedule() asks the protocol's memory accounting
+ * (memory_allocated against sysctl_mem, and the memory cgroup) for room,
+ * skb_set_owner_r() charges it to sk_rmem_alloc and the socket's forward
+ * allocation, and freeing the skb gives both back.  Without accounting in
+ * struct proto the schedule always succeeds; sk_rcvbuf still bounds each
+ * socket.
  */
-static void edu_ofo_prune(struct sock *sk)
+static bool edu_rmem_schedule(struct sock *sk, struct sk_buff *skb)
 {
-	edu_ofo_purge(sk);
+	return atomic_read(&sk->sk_rmem_alloc) + skb->truesize <=
+	       (unsigned int)READ_ONCE(sk->sk_rcvbuf) &&
+	       sk_rmem_schedule(sk, skb, skb->truesize);
+}
+
+/* No room: give up early segments, the highest first -- they are the
+ * furthest from being any use, and the peer sends them again.  Only those
+ * beyond @skb go: data nearer RCV.NXT is worth more (in-order data above
+ * all, which must never wait behind data that arrived early).  Returns
+ * whether @skb now fits.
+ */
+static bool edu_ofo_prune(struct sock *sk, struct sk_buff *skb)
+{
+	struct edu_sock *es = edu_sk(sk);
+	u32 seq = EDU_SKB_CB(skb)->seq;
+	struct sk_buff *last;
+
+	do {
+		last = skb_rb_last(&es->ooo_root);
+		if (!last || !seq_after(EDU_SKB_CB(last)->seq, seq))
+			return false;
+		edu_ofo_unlink(sk, last);
+		edu_inc(sock_net(sk), EDU_MIB_OFOPRUNED);
+		kfree_skb(last);
+	} while (!edu_rmem_schedule(sk, skb));
+	return true;
+}
+
+/* Charge a segment to the socket before it is queued; without room even
+ * after pruning, it is dropped and counted (the peer sends it again).
+ */
+static bool edu_rmem_charge(struct sock *sk, struct sk_buff *skb)
+{
+	if (!edu_rmem_schedule(sk, skb) && !edu_ofo_prune(sk, skb)) {
+		edu_drop(sock_net(sk), skb, EDU_DROP_MEMORY);
+		kfree_skb(skb);
+		return false;
+	}
+	skb_dst_drop(skb);
+	skb_set_owner_r(skb, sk);
+	return true;
 }
 
 /* Note an urgent byte when it has arrived (RFC 6093: the pointer marks
@@ -492,9 +534,7 @@ static void edu_queue_rcv(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	edu_urg_arrived(sk, skb);
-	skb_dst_drop(skb);
-	skb_set_owner_r(skb, sk);
-	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	__skb_queue_tail(&sk->sk_receive_queue, skb);	/* charged already */
 }
 
 /* The peer's FIN, in order: it takes one sequence number (RFC 9293 3.4). */
@@ -573,8 +613,7 @@ static void edu_ofo_drain(struct sock *sk)
 	       (1 << sk->sk_state) & ((1 << EDU_TCP_ESTABLISHED) |
 				      (1 << EDU_TCP_FIN_WAIT1) |
 				      (1 << EDU_TCP_FIN_WAIT2))) {
-		edu_ofo_unlink(sk, skb);
-		skb_orphan(skb);
+		edu_ofo_unlink(sk, skb);	/* it stays charged */
 		if (!seq_after(EDU_SKB_CB(skb)->end_seq, es->rcv_nxt)) {
 			kfree_skb(skb);
 			continue;
@@ -630,8 +669,6 @@ static void edu_ofo_insert(struct sock *sk, struct sk_buff *skb)
 	rb_insert_color(&skb->rbnode, &es->ooo_root);
 	es->ooo_bytes += skb->len;
 	es->ooo_truesize += skb->truesize;
-	skb_dst_drop(skb);
-	skb_set_owner_r(skb, sk);
 	edu_inc(sock_net(sk), EDU_MIB_OUTOFORDERQUEUED);
 	edu_ofo_remove_covered(sk, skb);
 }
@@ -675,23 +712,18 @@ static void edu_data_queue(struct sock *sk, struct sk_buff *skb)
 		edu_reset(sk, ECONNRESET);
 		return;
 	}
-	if (!seq_after(cb->seq, es->rcv_nxt) && !edu_rmem_ok(sk, skb))
-		edu_ofo_prune(sk);
-	if (!edu_rmem_ok(sk, skb)) {
-		edu_drop(sock_net(sk), skb, EDU_DROP_MEMORY);
-		kfree_skb(skb);
+	if (!seq_after(cb->end_seq, es->rcv_nxt)) {
+		kfree_skb(skb);		/* all of it is old */
 		edu_send_ack(sk);
 		return;
 	}
-	if (seq_before(cb->seq, es->rcv_nxt)) {
-		if (!seq_after(cb->end_seq, es->rcv_nxt)) {
-			kfree_skb(skb);		/* all of it is old */
-			edu_send_ack(sk);
-			return;
-		}
-		if (!edu_trim_front(sk, skb))
-			return;
+	/* charged before the trim: a charged skb keeps its truesize */
+	if (!edu_rmem_charge(sk, skb)) {
+		edu_send_ack(sk);
+		return;
 	}
+	if (seq_before(cb->seq, es->rcv_nxt) && !edu_trim_front(sk, skb))
+		return;
 	if (cb->seq != es->rcv_nxt) {
 		edu_ofo_insert(sk, skb);
 		edu_send_ack(sk);		/* a duplicate ACK */
