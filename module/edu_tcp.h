@@ -222,7 +222,7 @@ struct edu_sock {
 	bool	in_recovery;
 
 	/* queues: sk->sk_write_queue holds unacked and unsent segments */
-	struct sk_buff_head	ooo_queue;
+	struct rb_root		ooo_root;	/* early segments, by seq (input.c) */
 	u32			ooo_bytes;
 	u32			ooo_truesize;	/* memory the ooo queue holds */
 
@@ -273,6 +273,12 @@ struct edu_sock {
 	u64	bytes_in;
 	u64	bytes_out;
 	u32	total_retrans;
+
+	/* receive-side hardening (input.c; output.c's challenge ACKs):
+	 * jiffies of the last ACK that answered an invalid segment (a
+	 * challenge ACK, or one for an out-of-window segment), 0: none yet
+	 */
+	unsigned long	invalid_ack_stamp;
 };
 
 static inline struct edu_sock *edu_sk(const struct sock *sk)
@@ -373,6 +379,12 @@ enum edu_mib {
 	EDU_MIB_SYNCOOKIESSENT,
 	EDU_MIB_SYNCOOKIESRECV,
 	EDU_MIB_SYNCOOKIESFAILED,
+	/* receive-side hardening (input.c): what a hostile peer costs */
+	EDU_MIB_PEERMSSCLAMPED,		/* a peer's MSS raised to the floor */
+	EDU_MIB_CHALLENGEACKSKIPPED,	/* RFC 5961 7: over a limit, not sent */
+	EDU_MIB_INVALIDACKSKIPPED,	/* ACK for a bad segment rate-limited */
+	EDU_MIB_OFOCOVERED,		/* early segment wholly covered, freed */
+	EDU_MIB_OFOPRUNED,		/* early segment freed to make room */
 	EDU_MIB_MAX
 };
 
@@ -404,10 +416,12 @@ struct edu_net {
 	struct hlist_head	req_hash[1 << EDU_CONN_HASH_BITS];
 	struct hlist_head	listen_hash[1 << EDU_BIND_HASH_BITS];
 	struct edu_mib_cpu __percpu *mib;	/* per CPU: no shared cache line */
-	/* RFC 5961 section 7: a namespace-wide challenge ACK budget */
+	/* RFC 5961 section 7: a namespace-wide challenge ACK budget, drawn
+	 * anew each second (output.c, edu_challenge_allowed())
+	 */
 	spinlock_t		challenge_lock;
-	unsigned long		challenge_stamp;
-	u32			challenge_count;
+	unsigned long		challenge_stamp;	/* jiffies; 0: never */
+	u32			challenge_left;
 };
 
 struct edu_net *edu_pernet(const struct net *net);
@@ -465,6 +479,7 @@ int edu_send_syn(struct sock *sk, gfp_t gfp);
 int edu_send_ack(struct sock *sk);
 void edu_send_challenge_ack(struct sock *sk);
 bool edu_challenge_allowed(struct net *net);
+void edu_send_invalid_ack(struct sock *sk, const struct edu_skb_cb *cb);
 int edu_send_rst(struct sock *sk);
 void edu_send_reset_reply(struct net *net, struct sk_buff *skb);
 void edu_send_tw_ack(struct net *net, const struct edu_tw *tw);
@@ -498,6 +513,7 @@ void edu_apply_syn_options(struct sock *sk, const struct edu_skb_cb *cb);
 void edu_trace_seg_in(const struct sk_buff *skb, int state, u32 peer_isn,
 		      u32 our_isn);
 void edu_rtt_sample(struct sock *sk, u32 rtt_us);
+void edu_ofo_purge(struct sock *sk);
 
 /* ---- timer.c (socket timers) ---- */
 void edu_sock_timers_init(struct sock *sk);

@@ -348,6 +348,18 @@ static void edu_clean_acked(struct sock *sk, u32 ack)
 		es->urg_pending = 0;
 }
 
+/* The peer is alive: keep-alive (RFC 1122 4.2.3.6) starts counting again.
+ * Only a segment that passed the sequence check and carries an acceptable
+ * ACK may say so; anyone can send junk to a known 4-tuple, and junk must
+ * not keep a dead peer's connection open (as Linux, which notes rcv_tstamp
+ * in tcp_ack()).
+ */
+static void edu_peer_alive(struct edu_sock *es)
+{
+	es->rcv_tstamp = jiffies;
+	es->probes_out = 0;
+}
+
 /* RFC 9293 3.10.7.4, fifth: the ACK field.  Returns false if processing
  * of the segment must stop.
  */
@@ -360,7 +372,7 @@ static bool edu_process_ack(struct sock *sk, struct sk_buff *skb)
 	bool window_changed = false;
 
 	if (seq_after(ack, es->snd_max)) {	/* acks something not sent */
-		edu_send_ack(sk);
+		edu_send_invalid_ack(sk, cb);
 		return false;
 	}
 	/* RFC 5961 5.2: an ACK far behind what was ever sent is forged */
@@ -368,6 +380,8 @@ static bool edu_process_ack(struct sock *sk, struct sk_buff *skb)
 		edu_send_challenge_ack(sk);
 		return false;
 	}
+	if (!seq_before(ack, es->snd_una))
+		edu_peer_alive(es);
 	if (!seq_before(ack, es->snd_una) &&
 	    (seq_before(es->snd_wl1, cb->seq) ||
 	     (es->snd_wl1 == cb->seq && !seq_before(ack, es->snd_wl2)))) {
@@ -401,22 +415,106 @@ static bool edu_process_ack(struct sock *sk, struct sk_buff *skb)
 
 /* ---- text and FIN, RFC 9293 3.10.7.4 seventh and eighth ---- */
 
-static bool edu_rmem_ok(struct sock *sk, struct sk_buff *skb)
-{
-	return atomic_read(&sk->sk_rmem_alloc) + skb->truesize <=
-	       (unsigned int)READ_ONCE(sk->sk_rcvbuf);
-}
-
-/* In-order data must never wait behind data that arrived early: give up
- * the out-of-order queue (the peer will send it again) to make room.
+/* ---- the out-of-order queue ----
+ *
+ * Segments that arrived early wait in an rbtree keyed by sequence number,
+ * as Linux's: a segment finds its place in O(log n), however many wait
+ * (a linear list lets a peer make each segment cost the whole queue, the
+ * SegmentSmack shape, CVE-2018-5390).  No queued segment wholly covers
+ * another: a new one that a queued one covers is dropped, queued ones
+ * that a new one covers are removed.  So in sequence order the segments'
+ * ends rise as well, which is what lets the insertion look at its path
+ * alone.  Partial overlaps stay; delivery trims them.  Their memory counts
+ * in sk_rmem_alloc like the receive queue's.
  */
-static void edu_ofo_prune(struct sock *sk)
+
+/* Take @skb out of the tree; the caller frees or delivers it. */
+static void edu_ofo_unlink(struct sock *sk, struct sk_buff *skb)
 {
 	struct edu_sock *es = edu_sk(sk);
 
-	__skb_queue_purge(&es->ooo_queue);
-	es->ooo_bytes = 0;
-	es->ooo_truesize = 0;
+	rb_erase(&skb->rbnode, &es->ooo_root);
+	es->ooo_bytes -= skb->len;
+	es->ooo_truesize -= skb->truesize;
+}
+
+/* Free the whole queue (the kernel's skb_rbtree_purge() is not exported
+ * to modules).
+ */
+void edu_ofo_purge(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = skb_rb_first(&es->ooo_root))) {
+		edu_ofo_unlink(sk, skb);
+		kfree_skb(skb);
+	}
+}
+
+/* A segment that holds nothing another does not: the peer sent it twice,
+ * or a router duplicated it.
+ */
+static void edu_ofo_covered(struct sock *sk, struct sk_buff *skb)
+{
+	edu_inc(sock_net(sk), EDU_MIB_OFOCOVERED);
+	kfree_skb(skb);
+}
+
+/* ---- receive memory ----
+ *
+ * A segment is charged once, as it enters the receive or the out-of-order
+ * queue, and stays charged until it is freed, wherever it moves in
+ * between: sk_rmem_schedule() asks the protocol's memory accounting
+ * (memory_allocated against sysctl_mem, and the memory cgroup) for room,
+ * skb_set_owner_r() charges it to sk_rmem_alloc and the socket's forward
+ * allocation, and freeing the skb gives both back.  Without accounting in
+ * struct proto the schedule always succeeds; sk_rcvbuf still bounds each
+ * socket.
+ */
+static bool edu_rmem_schedule(struct sock *sk, struct sk_buff *skb)
+{
+	return atomic_read(&sk->sk_rmem_alloc) + skb->truesize <=
+	       (unsigned int)READ_ONCE(sk->sk_rcvbuf) &&
+	       sk_rmem_schedule(sk, skb, skb->truesize);
+}
+
+/* No room: give up early segments, the highest first -- they are the
+ * furthest from being any use, and the peer sends them again.  Only those
+ * beyond @skb go: data nearer RCV.NXT is worth more (in-order data above
+ * all, which must never wait behind data that arrived early).  Returns
+ * whether @skb now fits.
+ */
+static bool edu_ofo_prune(struct sock *sk, struct sk_buff *skb)
+{
+	struct edu_sock *es = edu_sk(sk);
+	u32 seq = EDU_SKB_CB(skb)->seq;
+	struct sk_buff *last;
+
+	do {
+		last = skb_rb_last(&es->ooo_root);
+		if (!last || !seq_after(EDU_SKB_CB(last)->seq, seq))
+			return false;
+		edu_ofo_unlink(sk, last);
+		edu_inc(sock_net(sk), EDU_MIB_OFOPRUNED);
+		kfree_skb(last);
+	} while (!edu_rmem_schedule(sk, skb));
+	return true;
+}
+
+/* Charge a segment to the socket before it is queued; without room even
+ * after pruning, it is dropped and counted (the peer sends it again).
+ */
+static bool edu_rmem_charge(struct sock *sk, struct sk_buff *skb)
+{
+	if (!edu_rmem_schedule(sk, skb) && !edu_ofo_prune(sk, skb)) {
+		edu_drop(sock_net(sk), skb, EDU_DROP_MEMORY);
+		kfree_skb(skb);
+		return false;
+	}
+	skb_dst_drop(skb);
+	skb_set_owner_r(skb, sk);
+	return true;
 }
 
 /* Note an urgent byte when it has arrived (RFC 6093: the pointer marks
@@ -448,9 +546,7 @@ static void edu_queue_rcv(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	edu_urg_arrived(sk, skb);
-	skb_dst_drop(skb);
-	skb_set_owner_r(skb, sk);
-	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	__skb_queue_tail(&sk->sk_receive_queue, skb);	/* charged already */
 }
 
 /* The peer's FIN, in order: it takes one sequence number (RFC 9293 3.4). */
@@ -516,21 +612,20 @@ static bool edu_trim_front(struct sock *sk, struct sk_buff *skb)
 	return true;
 }
 
-/* Segments that arrived early become deliverable once the hole fills. */
+/* Segments that arrived early become deliverable once the hole fills:
+ * the lowest ones, in order, as long as they start at or before RCV.NXT.
+ */
 static void edu_ofo_drain(struct sock *sk)
 {
 	struct edu_sock *es = edu_sk(sk);
 	struct sk_buff *skb;
 
-	while ((skb = skb_peek(&es->ooo_queue)) &&
+	while ((skb = skb_rb_first(&es->ooo_root)) &&
 	       !seq_after(EDU_SKB_CB(skb)->seq, es->rcv_nxt) &&
 	       (1 << sk->sk_state) & ((1 << EDU_TCP_ESTABLISHED) |
 				      (1 << EDU_TCP_FIN_WAIT1) |
 				      (1 << EDU_TCP_FIN_WAIT2))) {
-		__skb_unlink(skb, &es->ooo_queue);
-		es->ooo_bytes -= skb->len;
-		es->ooo_truesize -= skb->truesize;
-		skb_orphan(skb);
+		edu_ofo_unlink(sk, skb);	/* it stays charged */
 		if (!seq_after(EDU_SKB_CB(skb)->end_seq, es->rcv_nxt)) {
 			kfree_skb(skb);
 			continue;
@@ -540,35 +635,54 @@ static void edu_ofo_drain(struct sock *sk)
 	}
 }
 
-/* Keep an early segment, sorted by sequence number; the window bounds
- * how much can wait here.
+/* The queued segments that follow @skb and end within it are wholly
+ * covered by it; the first that ends beyond it, and all after it, are not
+ * (their ends rise).
+ */
+static void edu_ofo_remove_covered(struct sock *sk, struct sk_buff *skb)
+{
+	u32 end_seq = EDU_SKB_CB(skb)->end_seq;
+	struct sk_buff *next;
+
+	while ((next = skb_rb_next(skb)) &&
+	       !seq_after(EDU_SKB_CB(next)->end_seq, end_seq)) {
+		edu_ofo_unlink(sk, next);
+		edu_ofo_covered(sk, next);
+	}
+}
+
+/* Keep an early segment.  Walking down the tree passes the queued segment
+ * that starts where it does, if any, and the last one before it: the only
+ * ones that can cover it (see above).
  */
 static void edu_ofo_insert(struct sock *sk, struct sk_buff *skb)
 {
 	struct edu_sock *es = edu_sk(sk);
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
-	struct sk_buff *pos;
+	struct rb_node **link = &es->ooo_root.rb_node, *parent = NULL;
 
-	skb_queue_walk(&es->ooo_queue, pos) {
-		struct edu_skb_cb *pcb = EDU_SKB_CB(pos);
+	while (*link) {
+		struct edu_skb_cb *qcb;
 
-		if (!seq_before(cb->seq, pcb->seq) &&
-		    !seq_after(cb->end_seq, pcb->end_seq)) {
-			kfree_skb(skb);		/* a duplicate */
+		parent = *link;
+		qcb = EDU_SKB_CB(rb_to_skb(parent));
+		if (!seq_before(cb->seq, qcb->seq) &&
+		    !seq_after(cb->end_seq, qcb->end_seq)) {
+			edu_ofo_covered(sk, skb);
 			return;
 		}
-		if (seq_before(cb->seq, pcb->seq)) {
-			__skb_queue_before(&es->ooo_queue, pos, skb);
-			goto queued;
-		}
+		/* one starting at the same place is covered: it goes after */
+		if (seq_after(cb->seq, qcb->seq))
+			link = &parent->rb_right;
+		else
+			link = &parent->rb_left;
 	}
-	__skb_queue_tail(&es->ooo_queue, skb);
-queued:
+	rb_link_node(&skb->rbnode, parent, link);
+	rb_insert_color(&skb->rbnode, &es->ooo_root);
 	es->ooo_bytes += skb->len;
 	es->ooo_truesize += skb->truesize;
-	skb_dst_drop(skb);
-	skb_set_owner_r(skb, sk);
 	edu_inc(sock_net(sk), EDU_MIB_OUTOFORDERQUEUED);
+	edu_ofo_remove_covered(sk, skb);
 }
 
 /* RFC 9293 3.8.6.3: acknowledge at least every second full segment and
@@ -581,7 +695,7 @@ static void edu_ack_policy(struct sock *sk, bool now, u16 segs)
 	struct edu_sock *es = edu_sk(sk);
 
 	es->ack_pending += min_t(u16, segs, 2);
-	if (now || !skb_queue_empty(&es->ooo_queue) || es->ack_pending >= 2)
+	if (now || !RB_EMPTY_ROOT(&es->ooo_root) || es->ack_pending >= 2)
 		edu_send_ack(sk);
 	else
 		edu_schedule_delack(sk);
@@ -610,30 +724,25 @@ static void edu_data_queue(struct sock *sk, struct sk_buff *skb)
 		edu_reset(sk, ECONNRESET);
 		return;
 	}
-	if (!seq_after(cb->seq, es->rcv_nxt) && !edu_rmem_ok(sk, skb))
-		edu_ofo_prune(sk);
-	if (!edu_rmem_ok(sk, skb)) {
-		edu_drop(sock_net(sk), skb, EDU_DROP_MEMORY);
-		kfree_skb(skb);
+	if (!seq_after(cb->end_seq, es->rcv_nxt)) {
+		kfree_skb(skb);		/* all of it is old */
 		edu_send_ack(sk);
 		return;
 	}
-	if (seq_before(cb->seq, es->rcv_nxt)) {
-		if (!seq_after(cb->end_seq, es->rcv_nxt)) {
-			kfree_skb(skb);		/* all of it is old */
-			edu_send_ack(sk);
-			return;
-		}
-		if (!edu_trim_front(sk, skb))
-			return;
+	/* charged before the trim: a charged skb keeps its truesize */
+	if (!edu_rmem_charge(sk, skb)) {
+		edu_send_ack(sk);
+		return;
 	}
+	if (seq_before(cb->seq, es->rcv_nxt) && !edu_trim_front(sk, skb))
+		return;
 	if (cb->seq != es->rcv_nxt) {
 		edu_ofo_insert(sk, skb);
 		edu_send_ack(sk);		/* a duplicate ACK */
 		return;
 	}
 	/* a segment that fills a hole is acknowledged at once (RFC 5681 4.2) */
-	had_ooo = !skb_queue_empty(&es->ooo_queue);
+	had_ooo = !RB_EMPTY_ROOT(&es->ooo_root);
 	fin_before = sock_flag(sk, SOCK_DONE);
 	edu_deliver(sk, skb);
 	edu_ofo_drain(sk);
@@ -727,8 +836,15 @@ static void edu_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		edu_send_ack(sk);
 	}
 	if (!edu_seq_acceptable(es, cb)) {
-		if (!(cb->flags & EDU_RST))
-			edu_send_ack(sk);
+		/* a RST is never answered (RFC 9293 3.10.7.4); a SYN gets a
+		 * challenge ACK "irrespective of the sequence number" (RFC
+		 * 5961 4.2), anything else the ACK an unacceptable segment
+		 * earns
+		 */
+		if (cb->flags & EDU_SYN && !(cb->flags & EDU_RST))
+			edu_send_challenge_ack(sk);
+		else if (!(cb->flags & EDU_RST))
+			edu_send_invalid_ack(sk, cb);
 		edu_drop(net, skb, EDU_DROP_OUTOFWINDOW);
 		goto drop;
 	}
@@ -804,12 +920,30 @@ drop:
 	kfree_skb(skb);
 }
 
+/* RFC 9293 3.7.1 puts no floor under the MSS a peer announces, but one of
+ * a few bytes turns every write into one segment (and one skb, or one cut
+ * of a super-segment) per byte: CVE-2019-11479.  Linux raises it to
+ * tcp_min_snd_mss, 48 by default: room for 40 bytes of options and 8 of
+ * data.  edu_tcp does the same, and counts it.
+ */
+#define EDU_MIN_SND_MSS	48
+
+static u16 edu_peer_mss(struct sock *sk, const struct edu_skb_cb *cb)
+{
+	if (!cb->mss)
+		return EDU_DEFAULT_MSS;
+	if (cb->mss < EDU_MIN_SND_MSS) {
+		edu_inc(sock_net(sk), EDU_MIB_PEERMSSCLAMPED);
+		return EDU_MIN_SND_MSS;
+	}
+	return cb->mss;
+}
+
 void edu_apply_syn_options(struct sock *sk, const struct edu_skb_cb *cb)
 {
 	struct edu_sock *es = edu_sk(sk);
-	u16 peer_mss = cb->mss ? cb->mss : EDU_DEFAULT_MSS;
 
-	es->mss = min(peer_mss, edu_route_mss(sk));
+	es->mss = min(edu_peer_mss(sk, cb), edu_route_mss(sk));
 	if (cb->has_wscale) {
 		es->wscale_ok = 1;
 		es->snd_wscale = cb->wscale;
@@ -853,6 +987,7 @@ static void edu_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 
 	edu_apply_syn_options(sk, cb);
+	edu_peer_alive(es);
 	if (cb->flags & EDU_ACK) {
 		edu_clean_acked(sk, cb->ack);
 		es->snd_wnd = cb->window;
@@ -933,9 +1068,6 @@ int edu_do_rcv(struct sock *sk, struct sk_buff *skb)
 	struct edu_sock *es = edu_sk(sk);
 
 	es->segs_in += edu_skb_segs(skb);
-	/* the peer is alive: keep-alive starts counting again */
-	es->rcv_tstamp = jiffies;
-	es->probes_out = 0;
 	edu_trace_rcv(sk, skb);
 
 	switch (sk->sk_state) {

@@ -569,7 +569,10 @@ static void edu_request_segment(struct sock *sk, const struct edu_request *req,
 		goto drop;
 	}
 	if (!edu_request_seq_ok(req, cb)) {
-		if (!(cb->flags & EDU_RST))
+		/* RFC 5961 7: a record has no clock of its own for these
+		 * ACKs; the namespace's budget bounds them
+		 */
+		if (!(cb->flags & EDU_RST) && edu_challenge_allowed(net))
 			edu_request_ack(req);
 		edu_inc(net, EDU_MIB_DROP_OUTOFWINDOW);
 		goto drop;

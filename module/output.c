@@ -23,6 +23,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/tcp.h>
+#include <linux/random.h>
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/checksum.h>
@@ -35,10 +36,16 @@
 #define EDU_OPT_MSS	2
 #define EDU_OPT_WSCALE	3	/* RFC 7323 2.2 */
 
-/* RFC 5961 section 7: limit challenge ACKs; Linux's budget is 1000 a
- * second, a classroom needs far fewer.
+/* RFC 5961 section 7: limit challenge ACKs.  Per namespace, at least this
+ * many a second, plus a random share of up to half as many again, drawn
+ * each second (Linux's budget was 1000, randomised the same way after
+ * CVE-2016-5696); a classroom needs far fewer.
  */
 #define EDU_CHALLENGE_ACK_LIMIT	100
+/* Per socket, one ACK answering an invalid segment (challenge or out of
+ * window) per this interval, as Linux's tcp_invalid_ratelimit (500 ms).
+ */
+#define EDU_INVALID_ACK_INTERVAL_MS	500
 
 /* The header byte that holds the eight flags (RFC 9293 3.1). */
 #define EDU_FLAG_BYTE(th)	(((u8 *)(th))[13])
@@ -324,31 +331,80 @@ int edu_send_ack(struct sock *sk)
 	return edu_send_ctl(sk, EDU_ACK, edu_ctl_seq(edu_sk(sk)));
 }
 
-/* RFC 5961 3.2 and 4.2: answer a suspicious RST or SYN with an ACK that
- * a genuine peer will turn into an exact RST, and a blind attacker cannot
- * see.  Rate-limited per namespace (section 7).
+/* RFC 5961 section 7: ACKs that answer invalid segments are what a blind
+ * attacker provokes, so a socket sends at most one per interval.  Returns
+ * true (and counts @skipped) if this one must not go.  Under the socket's
+ * lock, as all of input is.
+ */
+static bool edu_invalid_ack_limited(struct sock *sk, enum edu_mib skipped)
+{
+	struct edu_sock *es = edu_sk(sk);
+	unsigned long now = jiffies;
+
+	if (es->invalid_ack_stamp && now - es->invalid_ack_stamp <
+	    msecs_to_jiffies(EDU_INVALID_ACK_INTERVAL_MS)) {
+		edu_inc(sock_net(sk), skipped);
+		return true;
+	}
+	es->invalid_ack_stamp = now ?: 1;	/* 0 means none yet */
+	return false;
+}
+
+/* The namespace's budget of challenge ACKs (RFC 5961 section 7).  A fixed
+ * one is a side channel (CVE-2016-5696, Cao et al., USENIX Security 2016):
+ * an off-path attacker spends part of it with spoofed segments and counts
+ * what is left on a connection of its own, and so learns whether a 4-tuple
+ * exists and where its window is.  So its size is drawn anew each second,
+ * and each socket is limited too (above), so one connection can barely
+ * move it.  TIME-WAIT remainders have no socket and use only this.
  */
 bool edu_challenge_allowed(struct net *net)
 {
 	struct edu_net *en = edu_pernet(net);
+	unsigned long now = jiffies;
 	bool allowed;
 
 	spin_lock_bh(&en->challenge_lock);
-	if (time_after(jiffies, en->challenge_stamp + HZ)) {
-		en->challenge_stamp = jiffies;
-		en->challenge_count = 0;
+	/* unsigned: correct across jiffies' wrap and before the first stamp */
+	if (!en->challenge_stamp || now - en->challenge_stamp >= HZ) {
+		en->challenge_stamp = now ?: 1;
+		en->challenge_left = EDU_CHALLENGE_ACK_LIMIT +
+			get_random_u32_below(EDU_CHALLENGE_ACK_LIMIT / 2 + 1);
 	}
-	allowed = en->challenge_count++ < EDU_CHALLENGE_ACK_LIMIT;
-	spin_unlock_bh(&en->challenge_lock);
+	allowed = en->challenge_left > 0;
 	if (allowed)
-		edu_inc(net, EDU_MIB_CHALLENGEACKS);
+		en->challenge_left--;
+	spin_unlock_bh(&en->challenge_lock);
+	edu_inc(net, allowed ? EDU_MIB_CHALLENGEACKS :
+			       EDU_MIB_CHALLENGEACKSKIPPED);
 	return allowed;
 }
 
+/* RFC 5961 3.2, 4.2 and 5.2: answer a suspicious RST, SYN or ACK with an
+ * ACK that a genuine peer will turn into an exact RST (or ignore), and a
+ * blind attacker cannot see.  Limited per socket, then per namespace.
+ */
 void edu_send_challenge_ack(struct sock *sk)
 {
+	if (edu_invalid_ack_limited(sk, EDU_MIB_CHALLENGEACKSKIPPED))
+		return;
 	if (edu_challenge_allowed(sock_net(sk)))
 		edu_send_ack(sk);
+}
+
+/* RFC 9293 3.10.7.4: an unacceptable segment (outside the window, or
+ * acknowledging data never sent) is answered with an ACK.  RFC 5961
+ * section 7 allows limiting these, as Linux does (tcp_oow_rate_limited):
+ * a flood of forged pure ACKs draws one answer per interval.  A segment
+ * that occupies sequence space is always answered: a repeated data
+ * segment or FIN means the peer lost our ACK and waits for it.
+ */
+void edu_send_invalid_ack(struct sock *sk, const struct edu_skb_cb *cb)
+{
+	if (cb->end_seq == cb->seq &&
+	    edu_invalid_ack_limited(sk, EDU_MIB_INVALIDACKSKIPPED))
+		return;
+	edu_send_ack(sk);
 }
 
 /* RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>, with ACK as Linux sends. */

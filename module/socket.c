@@ -85,7 +85,7 @@ void edu_init_sock_fields(struct sock *sk)
 {
 	struct edu_sock *es = edu_sk(sk);
 
-	skb_queue_head_init(&es->ooo_queue);
+	es->ooo_root = RB_ROOT;
 	spin_lock_init(&es->queue_lock);
 	INIT_LIST_HEAD(&es->requests);
 	INIT_HLIST_NODE(&es->listen_node);

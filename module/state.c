@@ -64,16 +64,13 @@ void edu_set_state(struct sock *sk, int state)
 
 static void edu_purge_queues(struct sock *sk)
 {
-	struct edu_sock *es = edu_sk(sk);
 	struct sk_buff *skb;
 
 	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
 		sk_wmem_queued_add(sk, -skb->truesize);
 		kfree_skb(skb);
 	}
-	__skb_queue_purge(&es->ooo_queue);
-	es->ooo_bytes = 0;
-	es->ooo_truesize = 0;
+	edu_ofo_purge(sk);
 }
 
 /* Leave the tables and stop the timers; the references they held go with

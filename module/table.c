@@ -64,6 +64,12 @@ const char *const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_SYNCOOKIESSENT]	= "SyncookiesSent",
 	[EDU_MIB_SYNCOOKIESRECV]	= "SyncookiesRecv",
 	[EDU_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
+	/* receive-side hardening (input.c) */
+	[EDU_MIB_PEERMSSCLAMPED]	= "PeerMssClamped",
+	[EDU_MIB_CHALLENGEACKSKIPPED]	= "ChallengeAcksSkipped",
+	[EDU_MIB_INVALIDACKSKIPPED]	= "InvalidAcksSkipped",
+	[EDU_MIB_OFOCOVERED]		= "OutOfOrderCovered",
+	[EDU_MIB_OFOPRUNED]		= "OutOfOrderPruned",
 };
 
 struct edu_net *edu_pernet(const struct net *net)
