@@ -9,7 +9,8 @@
  *   input.c   validating and processing received segments (RFC 9293 3.10.7)
  *   output.c  building and sending segments, retransmission
  *   offload.c cutting super-segments into wire segments (GSO)
- *   state.c   the one place that changes a connection's state; TIME-WAIT
+ *   state.c   the one place that changes a connection's state
+ *   timewait.c  TIME-WAIT: its records, their segments and expiry
  *   timer.c   the module's hashed timer wheel and what each timer does
  *   table.c   per-netns port, connection and TIME-WAIT tables
  *   isn.c     initial sequence numbers (RFC 6528)
@@ -401,8 +402,10 @@ void edu_unhash_conn(struct sock *sk);
 struct sock *edu_lookup(struct net *net, __be32 saddr, __be16 sport,
 			__be32 daddr, __be16 dport);
 struct sock *edu_lookup_listener(struct net *net, __be32 daddr, __be16 dport);
-bool edu_tw_handle(struct net *net, struct sk_buff *skb);
-void edu_tw_insert(struct net *net, struct edu_tw *tw);
+/* the TIME-WAIT tables' buckets, for timewait.c */
+struct hlist_head *edu_tw_bucket(struct edu_net *en, __be32 laddr,
+				 __be16 lport, __be32 raddr, __be16 rport);
+struct hlist_head *edu_tw_bind_bucket(struct edu_net *en, u16 port);
 
 /* ---- isn.c ---- */
 void edu_isn_init(void);
@@ -414,8 +417,15 @@ void edu_set_state(struct sock *sk, int state);
 void edu_trace_child_born(struct sock *child);
 void edu_done(struct sock *sk);
 void edu_child_done(struct sock *sk);
-void edu_enter_time_wait(struct sock *sk);
+/* leave the tables, stop the timers; traced false: TIME-WAIT takes over */
+void __edu_done(struct sock *sk, bool traced);
 void edu_reset(struct sock *sk, int err);
+
+/* ---- timewait.c ---- */
+void edu_enter_time_wait(struct sock *sk);
+void edu_tw_insert(struct net *net, struct edu_tw *tw);
+bool edu_tw_handle(struct net *net, struct sk_buff *skb);
+void edu_tw_net_exit(struct net *net);
 
 /* ---- output.c ---- */
 int edu_send_syn(struct sock *sk, gfp_t gfp);
