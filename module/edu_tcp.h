@@ -337,6 +337,8 @@ enum edu_mib {
 	EDU_MIB_GSOSEGMENTED,
 	EDU_MIB_KEEPALIVEPROBES,
 	EDU_MIB_KEEPALIVETIMEOUTS,
+	/* orphans, TIME-WAIT and memory bounded (timer.c, timewait.c, socket.c) */
+	EDU_MIB_PERSISTABORTS,
 	EDU_MIB_MAX
 };
 
@@ -473,6 +475,8 @@ void edu_stop_timers(struct sock *sk);
 void edu_release_cb(struct sock *sk);
 void edu_keepalive_reset(struct sock *sk);
 void edu_keepalive(struct sock *sk, int on);
+bool edu_probes_spent(const struct sock *sk);
+void edu_persist_give_up(struct sock *sk);
 const char *edu_timer_name(enum edu_rtx_kind kind);
 unsigned long edu_msl_jiffies(void);
 

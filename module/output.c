@@ -728,7 +728,8 @@ int edu_send_old_ack(struct sock *sk)
 
 /* RFC 9293 3.8.6.1: probe a zero window.  Like Linux, the probe is an ACK
  * carrying an old sequence number, which the receiver must answer with
- * its current window.
+ * its current window.  Each probe counts against a budget (timer.c,
+ * edu_probes_spent()): a stalled connection is not kept forever.
  */
 void edu_send_probe(struct sock *sk)
 {
@@ -742,8 +743,16 @@ void edu_send_probe(struct sock *sk)
 		edu_rearm_rtx(sk);
 		return;
 	}
+	if (edu_probes_spent(sk)) {
+		edu_persist_give_up(sk);
+		return;
+	}
 	edu_inc(sock_net(sk), EDU_MIB_PERSISTPROBES);
 	edu_send_old_ack(sk);
+	/* probes_out: unanswered (any segment in clears it, input.c);
+	 * backoff: probes since the window closed (it opening clears it)
+	 */
+	es->probes_out++;
 	es->backoff = min_t(u8, es->backoff + 1, 30);
 	edu_reset_rtx_timer(sk, EDU_TIMER_PERSIST, edu_rto_jiffies(sk));
 }

@@ -59,6 +59,7 @@ const char *const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_GSOSEGMENTED]		= "GsoSegmented",
 	[EDU_MIB_KEEPALIVEPROBES]	= "KeepAliveProbes",
 	[EDU_MIB_KEEPALIVETIMEOUTS]	= "KeepAliveTimeouts",
+	[EDU_MIB_PERSISTABORTS]		= "PersistAborts",
 };
 
 struct edu_net *edu_pernet(const struct net *net)
