@@ -36,6 +36,9 @@ extern unsigned int edu_rto_min_ms;
 extern unsigned int edu_retries;
 extern unsigned int edu_orphan_retries;
 extern bool edu_offload;
+/* bounds on what closed connections may hold (main.c says why) */
+extern int edu_max_orphans;
+extern int edu_max_tw_buckets;
 
 extern struct proto edu_prot;
 extern const struct proto_ops edu_stream_ops;
@@ -265,6 +268,11 @@ struct edu_sock {
 	u64	bytes_in;
 	u64	bytes_out;
 	u32	total_retrans;
+
+	/* bounded orphans and memory (socket.c): this socket is counted in
+	 * edu_prot.orphan_count, from close() until it is freed
+	 */
+	bool	orphan_counted;
 };
 
 static inline struct edu_sock *edu_sk(const struct sock *sk)
@@ -339,6 +347,8 @@ enum edu_mib {
 	EDU_MIB_KEEPALIVETIMEOUTS,
 	/* orphans, TIME-WAIT and memory bounded (timer.c, timewait.c, socket.c) */
 	EDU_MIB_PERSISTABORTS,
+	EDU_MIB_TIMEWAITOVERFLOW,
+	EDU_MIB_ABORTONMEMORY,
 	EDU_MIB_MAX
 };
 
@@ -372,6 +382,10 @@ struct edu_net {
 	spinlock_t		challenge_lock;
 	unsigned long		challenge_stamp;
 	u32			challenge_count;
+	/* TIME-WAIT records in the tables, against max_tw_buckets
+	 * (timewait.c)
+	 */
+	atomic_t		tw_count;
 };
 
 struct edu_net *edu_pernet(const struct net *net);
@@ -485,6 +499,8 @@ int edu_prot_register(void);
 void edu_prot_unregister(void);
 void edu_init_sock_fields(struct sock *sk);
 void edu_conn_init(struct sock *sk);
+bool edu_orphan_oom(struct sock *sk);
+void edu_orphan_abort(struct sock *sk);
 bool edu_child_established(struct sock *child);
 bool edu_listener_drop_child(struct sock *child);
 int edu_new_child(struct sock *sk, struct sk_buff *skb);

@@ -747,6 +747,10 @@ void edu_send_probe(struct sock *sk)
 		edu_persist_give_up(sk);
 		return;
 	}
+	if (sock_flag(sk, SOCK_DEAD) && edu_orphan_oom(sk)) {
+		edu_orphan_abort(sk);
+		return;
+	}
 	edu_inc(sock_net(sk), EDU_MIB_PERSISTPROBES);
 	edu_send_old_ack(sk);
 	/* probes_out: unanswered (any segment in clears it, input.c);

@@ -106,6 +106,59 @@ void edu_init_sock_fields(struct sock *sk)
 		WRITE_ONCE(sk->sk_rcvbuf, EDU_DEFAULT_RCVBUF);
 }
 
+/* ---- orphans: connections closed by their owners, still in the stack ----
+ *
+ * TCP counts them in its struct proto's orphan_count, one per-CPU counter
+ * that is summed when it is checked; so does edu_tcp, from close() until
+ * the socket is freed, so that the sum is exact.
+ */
+static DEFINE_PER_CPU(unsigned int, edu_orphan_count);
+
+static int edu_orphans(void)
+{
+	int cpu, sum = 0;
+
+	for_each_possible_cpu(cpu)
+		sum += (int)per_cpu(edu_orphan_count, cpu);
+	return sum;
+}
+
+static void edu_orphan_count_inc(struct sock *sk)
+{
+	edu_sk(sk)->orphan_counted = true;
+	this_cpu_inc(edu_orphan_count);
+}
+
+static void edu_orphan_uncount(struct sock *sk)
+{
+	if (!edu_sk(sk)->orphan_counted)
+		return;
+	edu_sk(sk)->orphan_counted = false;
+	this_cpu_dec(edu_orphan_count);
+}
+
+/* Linux's tcp_check_oom(): an orphan costs memory nobody will ever ask
+ * for, so when there are more than max_orphans of them it is not kept.
+ */
+bool edu_orphan_oom(struct sock *sk)
+{
+	if (edu_orphans() <= READ_ONCE(edu_max_orphans))
+		return false;
+	net_info_ratelimited("too many orphaned sockets (max_orphans)\n");
+	return true;
+}
+
+/* As Linux's tcp_out_of_resources(): reset the orphan rather than keep
+ * it; counted as TCP counts it (TCPAbortOnMemory).
+ */
+void edu_orphan_abort(struct sock *sk)
+{
+	edu_inc(sock_net(sk), EDU_MIB_ABORTONMEMORY);
+	edu_send_rst(sk);
+	edu_set_state(sk, EDU_TCP_CLOSED);
+	edu_done(sk);
+}
+
 /* Counted as TCP counts its sockets; /proc/net/protocols reads the
  * number in use (table.c) and sk_clone_lock() keeps this one for
  * children.
@@ -114,6 +167,7 @@ static struct percpu_counter edu_sockets_allocated;
 
 static void edu_sock_destruct(struct sock *sk)
 {
+	edu_orphan_uncount(sk);
 	sk_sockets_allocated_dec(sk);
 	inet_sock_destruct(sk);
 }
@@ -1238,6 +1292,12 @@ static void edu_close(struct sock *sk, long timeout)
 		edu_reset_rtx_timer(sk, EDU_TIMER_TIMEWAIT, 2 * edu_msl_jiffies());
 		break;
 	}
+	/* what is left lingers as an orphan, if there is room for one */
+	if (sk->sk_state != EDU_TCP_CLOSED) {
+		edu_orphan_count_inc(sk);
+		if (edu_orphan_oom(sk))
+			edu_orphan_abort(sk);
+	}
 	release_sock(sk);
 	sock_put(sk);		/* the owner's reference */
 }
@@ -1416,6 +1476,7 @@ struct proto edu_prot = {
 	.keepalive	= edu_keepalive,
 	.unhash		= edu_unhash_conn,
 	.sockets_allocated = &edu_sockets_allocated,
+	.orphan_count	= &edu_orphan_count,
 	.obj_size	= sizeof(struct edu_sock),
 };
 
@@ -1434,6 +1495,9 @@ int edu_prot_register(void)
 
 void edu_prot_unregister(void)
 {
+	/* no socket is left: every orphan was counted out */
+	WARN_ONCE(edu_orphans(), "edu_tcp: orphan_count %d at exit\n",
+		  edu_orphans());
 	proto_unregister(&edu_prot);
 	percpu_counter_destroy(&edu_sockets_allocated);
 }

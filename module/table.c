@@ -60,6 +60,8 @@ const char *const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_KEEPALIVEPROBES]	= "KeepAliveProbes",
 	[EDU_MIB_KEEPALIVETIMEOUTS]	= "KeepAliveTimeouts",
 	[EDU_MIB_PERSISTABORTS]		= "PersistAborts",
+	[EDU_MIB_TIMEWAITOVERFLOW]	= "TimeWaitOverflow",
+	[EDU_MIB_ABORTONMEMORY]		= "AbortOnMemory",
 };
 
 struct edu_net *edu_pernet(const struct net *net)

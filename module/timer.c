@@ -268,6 +268,11 @@ static void edu_rto_expired(struct sock *sk)
 		if (sock_flag(sk, SOCK_DEAD))	/* closed: an orphan */
 			limit = min(limit, READ_ONCE(edu_orphan_retries));
 	}
+	/* as Linux's tcp_out_of_resources(): no room left for orphans */
+	if (sock_flag(sk, SOCK_DEAD) && edu_orphan_oom(sk)) {
+		edu_orphan_abort(sk);
+		return;
+	}
 	if (es->retries >= limit) {
 		if (es->parent) {	/* half-open child: drop it quietly */
 			edu_listener_drop_child(sk);

@@ -40,6 +40,7 @@ static void edu_tw_expire(struct edu_timer *t)
 	if (!hlist_unhashed(&tw->conn_node))
 		tw_unhash(tw);
 	spin_unlock(&en->lock);
+	atomic_dec(&en->tw_count);
 	edu_inc(tw->net, EDU_MIB_TIMEWAITEXPIRED);
 	trace_edu_tcp_state(tw->saddr, tw->sport, tw->daddr, tw->dport,
 			    EDU_TCP_TIME_WAIT, EDU_TCP_CLOSED);
@@ -57,6 +58,7 @@ void edu_tw_insert(struct net *net, struct edu_tw *tw)
 						     tw->daddr, tw->dport));
 	hlist_add_head(&tw->bind_node, edu_tw_bind_bucket(en, ntohs(tw->sport)));
 	edu_timer_arm(&tw->timer, 2 * edu_msl_jiffies());
+	atomic_inc(&en->tw_count);
 	spin_unlock_bh(&en->lock);
 	edu_inc(net, EDU_MIB_TIMEWAITCREATED);
 }
@@ -109,6 +111,7 @@ bool edu_tw_handle(struct net *net, struct sk_buff *skb)
 	}
 	spin_unlock_bh(&en->lock);
 	if (gone) {
+		atomic_dec(&en->tw_count);
 		trace_edu_tcp_state(copy.saddr, copy.sport, copy.daddr,
 				    copy.dport, EDU_TCP_TIME_WAIT, EDU_TCP_CLOSED);
 		kfree(tw);
@@ -120,6 +123,21 @@ bool edu_tw_handle(struct net *net, struct sk_buff *skb)
 	return found;
 }
 
+/* The namespace holds max_tw_buckets records already: like Linux
+ * (TCPTimeWaitOverflow), the connection closes at once, without one.  Its
+ * 4-tuple may then be reused at once; an old duplicate or the peer's
+ * repeated FIN meets a RST.  The check and the insert are not under one
+ * lock, so the bound may be passed by the CPUs racing for the last place.
+ */
+static bool edu_tw_overflow(struct net *net)
+{
+	if (atomic_read(&edu_pernet(net)->tw_count) < READ_ONCE(edu_max_tw_buckets))
+		return false;
+	edu_inc(net, EDU_MIB_TIMEWAITOVERFLOW);
+	net_info_ratelimited("TIME-WAIT records over max_tw_buckets: closing without one\n");
+	return true;
+}
+
 /* RFC 9293 3.6: the side that closes first waits 2*MSL so that a lost
  * final ACK can be repeated and old duplicates die out.  Only what that
  * needs survives: a small record, not the socket.
@@ -129,6 +147,10 @@ void edu_enter_time_wait(struct sock *sk)
 	struct edu_sock *es = edu_sk(sk);
 	struct edu_tw *tw;
 
+	if (edu_tw_overflow(sock_net(sk))) {
+		__edu_done(sk, true);
+		return;
+	}
 	edu_set_state(sk, EDU_TCP_TIME_WAIT);
 	tw = kzalloc(sizeof(*tw), GFP_ATOMIC);
 	if (!tw) {
@@ -175,6 +197,8 @@ void edu_tw_net_exit(struct net *net)
 		}
 	}
 	spin_unlock_bh(&en->lock);
-	hlist_for_each_entry_safe(tw, tmp, &dead, conn_node)
+	hlist_for_each_entry_safe(tw, tmp, &dead, conn_node) {
+		atomic_dec(&en->tw_count);
 		kfree(tw);
+	}
 }
