@@ -39,6 +39,7 @@ extern bool edu_offload;
 /* bounds on what closed connections may hold (main.c says why) */
 extern int edu_max_orphans;
 extern int edu_max_tw_buckets;
+extern long edu_sysctl_mem[3];	/* pages: tcp_mem's three thresholds */
 
 extern struct proto edu_prot;
 extern const struct proto_ops edu_stream_ops;
@@ -349,6 +350,7 @@ enum edu_mib {
 	EDU_MIB_PERSISTABORTS,
 	EDU_MIB_TIMEWAITOVERFLOW,
 	EDU_MIB_ABORTONMEMORY,
+	EDU_MIB_MEMORYPRESSURES,
 	EDU_MIB_MAX
 };
 
@@ -455,6 +457,8 @@ void edu_push(struct sock *sk, bool force_push);
 void edu_queue_fin(struct sock *sk);
 void edu_retransmit_head(struct sock *sk);
 int edu_trim_acked(struct sock *sk, struct sk_buff *skb, u32 len);
+void edu_wmem_charge(struct sock *sk, int size);
+void edu_wmem_uncharge(struct sock *sk, int size);
 void edu_send_probe(struct sock *sk);
 int edu_send_old_ack(struct sock *sk);
 u32 edu_rcv_window(struct sock *sk);
@@ -500,6 +504,8 @@ void edu_prot_unregister(void);
 void edu_init_sock_fields(struct sock *sk);
 void edu_conn_init(struct sock *sk);
 bool edu_orphan_oom(struct sock *sk);
+void edu_memory_settle(void);
+void edu_memory_stat_show(struct seq_file *m);
 void edu_orphan_abort(struct sock *sk);
 bool edu_child_established(struct sock *child);
 bool edu_listener_drop_child(struct sock *child);

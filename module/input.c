@@ -319,7 +319,7 @@ static void edu_clean_acked(struct sock *sk, u32 ack)
 			break;
 		}
 		__skb_unlink(skb, &sk->sk_write_queue);
-		sk_wmem_queued_add(sk, -skb->truesize);
+		edu_wmem_uncharge(sk, skb->truesize);
 		es->bytes_out += skb->len;
 		consume_skb(skb);
 	}

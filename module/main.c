@@ -73,6 +73,16 @@ int edu_max_tw_buckets = -1;
 module_param_named(max_tw_buckets, edu_max_tw_buckets, int, 0644);
 MODULE_PARM_DESC(max_tw_buckets, "TIME-WAIT records per namespace before connections close without one (default: from memory)");
 
+/* All edu_tcp memory together, in pages, as tcp_mem bounds TCP's: below
+ * mem[0] nobody is limited; above mem[1] the module is under memory
+ * pressure (send buffers shrink); above mem[2] a socket gets no more than
+ * its minimum.  Computed at load from the free memory, as TCP does, unless
+ * given (mem=min,pressure,max).
+ */
+long edu_sysctl_mem[3];
+module_param_array_named(mem, edu_sysctl_mem, long, NULL, 0644);
+MODULE_PARM_DESC(mem, "Memory thresholds in pages for all edu_tcp sockets: min,pressure,max (default: from free memory, as tcp_mem)");
+
 /* Read when a connection is routed; output.c and offload.c say what it
  * changes.  Off, every segment is checksummed in software and sent as is,
  * so a capture on any device shows exactly what went on the wire.
@@ -124,8 +134,23 @@ static int __init edu_default_limit(void)
 	return min_t(unsigned long, buckets / 2, INT_MAX);
 }
 
+/* Linux's tcp_init_mem(): 1/16 of the buffer memory is the pressure mark,
+ * three quarters of it the floor, one and a half times it the ceiling.
+ */
+static void __init edu_mem_init(void)
+{
+	unsigned long limit = max(nr_free_buffer_pages() / 16, 128UL);
+
+	if (edu_sysctl_mem[0] || edu_sysctl_mem[1] || edu_sysctl_mem[2])
+		return;		/* given at load */
+	edu_sysctl_mem[0] = limit / 4 * 3;
+	edu_sysctl_mem[1] = limit;
+	edu_sysctl_mem[2] = edu_sysctl_mem[0] * 2;
+}
+
 static void __init edu_limits_init(void)
 {
+	edu_mem_init();
 	if (edu_max_orphans < 0)
 		edu_max_orphans = edu_default_limit();
 	if (edu_max_tw_buckets < 0)

@@ -79,7 +79,7 @@ static void edu_purge_queues(struct sock *sk)
 	struct sk_buff *skb;
 
 	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
-		sk_wmem_queued_add(sk, -skb->truesize);
+		edu_wmem_uncharge(sk, skb->truesize);
 		kfree_skb(skb);
 	}
 	__skb_queue_purge(&es->ooo_queue);

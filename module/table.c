@@ -62,6 +62,7 @@ const char *const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_PERSISTABORTS]		= "PersistAborts",
 	[EDU_MIB_TIMEWAITOVERFLOW]	= "TimeWaitOverflow",
 	[EDU_MIB_ABORTONMEMORY]		= "AbortOnMemory",
+	[EDU_MIB_MEMORYPRESSURES]	= "MemoryPressures",
 };
 
 struct edu_net *edu_pernet(const struct net *net)
