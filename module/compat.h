@@ -26,6 +26,15 @@
 #define edu_freebind(sk)	(inet_sk(sk)->freebind)
 #endif
 
+/* From 6.0, a protocol that accounts memory batches its charges per CPU
+ * (struct proto's per_cpu_fw_alloc) before they reach memory_allocated.
+ */
+#ifdef EDU_HAVE_PER_CPU_FW_ALLOC
+#define EDU_PROTO_FW_ALLOC(var)	.per_cpu_fw_alloc = &(var),
+#else
+#define EDU_PROTO_FW_ALLOC(var)
+#endif
+
 #endif /* _EDU_TCP_COMPAT_H */
 
 /*
@@ -38,6 +47,12 @@
 /* Newer kernels (6.12 among them) keep skb_frag_unref() apart... */
 #ifdef EDU_HAVE_SKBUFF_REF_H
 #include <linux/skbuff_ref.h>
+#endif
+/* ...and a protocol's memory accounting (sk_memory_allocated() and
+ * pressure) in a header of its own...
+ */
+#ifdef EDU_HAVE_PROTO_MEMORY_H
+#include <net/proto_memory.h>
 #endif
 /* ...and SKB_GSO_CB() with the other GSO helpers. */
 #ifdef EDU_HAVE_NET_GSO_H

@@ -9,7 +9,8 @@
  *   input.c   validating and processing received segments (RFC 9293 3.10.7)
  *   output.c  building and sending segments, retransmission
  *   offload.c cutting super-segments into wire segments (GSO)
- *   state.c   the one place that changes a connection's state; TIME-WAIT
+ *   state.c   the one place that changes a connection's state
+ *   timewait.c  TIME-WAIT: its records, their segments and expiry
  *   timer.c   the module's hashed timer wheel and what each timer does
  *   table.c   per-netns port, connection and TIME-WAIT tables
  *   isn.c     initial sequence numbers (RFC 6528)
@@ -36,6 +37,10 @@ extern unsigned int edu_retries;
 extern unsigned int edu_orphan_retries;
 extern bool edu_offload;
 extern unsigned int edu_syncookies;
+/* bounds on what closed connections may hold (main.c says why) */
+extern int edu_max_orphans;
+extern int edu_max_tw_buckets;
+extern long edu_sysctl_mem[3];	/* pages: tcp_mem's three thresholds */
 
 extern struct proto edu_prot;
 extern const struct proto_ops edu_stream_ops;
@@ -279,6 +284,10 @@ struct edu_sock {
 	 * challenge ACK, or one for an out-of-window segment), 0: none yet
 	 */
 	unsigned long	invalid_ack_stamp;
+	/* bounded orphans and memory (socket.c): this socket is counted in
+	 * edu_prot.orphan_count, from close() until it is freed
+	 */
+	bool	orphan_counted;
 };
 
 static inline struct edu_sock *edu_sk(const struct sock *sk)
@@ -385,6 +394,11 @@ enum edu_mib {
 	EDU_MIB_INVALIDACKSKIPPED,	/* ACK for a bad segment rate-limited */
 	EDU_MIB_OFOCOVERED,		/* early segment wholly covered, freed */
 	EDU_MIB_OFOPRUNED,		/* early segment freed to make room */
+	/* orphans, TIME-WAIT and memory bounded (timer.c, timewait.c, socket.c) */
+	EDU_MIB_PERSISTABORTS,
+	EDU_MIB_TIMEWAITOVERFLOW,
+	EDU_MIB_ABORTONMEMORY,
+	EDU_MIB_MEMORYPRESSURES,
 	EDU_MIB_MAX
 };
 
@@ -422,6 +436,10 @@ struct edu_net {
 	spinlock_t		challenge_lock;
 	unsigned long		challenge_stamp;	/* jiffies; 0: never */
 	u32			challenge_left;
+	/* TIME-WAIT records in the tables, against max_tw_buckets
+	 * (timewait.c)
+	 */
+	atomic_t		tw_count;
 };
 
 struct edu_net *edu_pernet(const struct net *net);
@@ -461,6 +479,10 @@ bool edu_tuple_taken(struct edu_net *en, __be32 laddr, __be16 lport,
 void edu_insert_child(struct edu_net *en, struct sock *child);
 bool edu_tw_handle(struct net *net, struct sk_buff *skb);
 void edu_tw_insert(struct net *net, struct edu_tw *tw);
+/* the TIME-WAIT tables' buckets, for timewait.c */
+struct hlist_head *edu_tw_bucket(struct edu_net *en, __be32 laddr,
+				 __be16 lport, __be32 raddr, __be16 rport);
+struct hlist_head *edu_tw_bind_bucket(struct edu_net *en, u16 port);
 
 /* ---- isn.c ---- */
 void edu_isn_init(void);
@@ -471,8 +493,15 @@ const char *edu_state_name(int state);
 void edu_set_state(struct sock *sk, int state);
 void edu_done(struct sock *sk);
 void edu_child_done(struct sock *sk);
-void edu_enter_time_wait(struct sock *sk);
+/* leave the tables, stop the timers; traced false: TIME-WAIT takes over */
+void __edu_done(struct sock *sk, bool traced);
 void edu_reset(struct sock *sk, int err);
+
+/* ---- timewait.c ---- */
+void edu_enter_time_wait(struct sock *sk);
+void edu_tw_insert(struct net *net, struct edu_tw *tw);
+bool edu_tw_handle(struct net *net, struct sk_buff *skb);
+void edu_tw_net_exit(struct net *net);
 
 /* ---- output.c ---- */
 int edu_send_syn(struct sock *sk, gfp_t gfp);
@@ -490,6 +519,8 @@ void edu_push(struct sock *sk, bool force_push);
 void edu_queue_fin(struct sock *sk);
 void edu_retransmit_head(struct sock *sk);
 int edu_trim_acked(struct sock *sk, struct sk_buff *skb, u32 len);
+void edu_wmem_charge(struct sock *sk, int size);
+void edu_wmem_uncharge(struct sock *sk, int size);
 void edu_send_probe(struct sock *sk);
 int edu_send_old_ack(struct sock *sk);
 u32 edu_rcv_window(struct sock *sk);
@@ -526,6 +557,8 @@ void edu_stop_timers(struct sock *sk);
 void edu_release_cb(struct sock *sk);
 void edu_keepalive_reset(struct sock *sk);
 void edu_keepalive(struct sock *sk, int on);
+bool edu_probes_spent(const struct sock *sk);
+void edu_persist_give_up(struct sock *sk);
 const char *edu_timer_name(enum edu_rtx_kind kind);
 unsigned long edu_msl_jiffies(void);
 
@@ -540,6 +573,10 @@ void edu_listen_syn(struct sock *sk, struct sk_buff *skb);
 void edu_listen_ack(struct sock *sk, struct sk_buff *skb);
 bool edu_request_rcv(struct net *net, struct sk_buff *skb);
 void edu_listen_stop(struct sock *sk);
+bool edu_orphan_oom(struct sock *sk);
+void edu_memory_settle(void);
+void edu_memory_stat_show(struct seq_file *m);
+void edu_orphan_abort(struct sock *sk);
 bool edu_child_established(struct sock *child);
 bool edu_listener_drop_child(struct sock *child);
 struct sock *edu_accept_dequeue(struct sock *sk);

@@ -331,7 +331,7 @@ static void edu_clean_acked(struct sock *sk, u32 ack)
 			break;
 		}
 		__skb_unlink(skb, &sk->sk_write_queue);
-		sk_wmem_queued_add(sk, -skb->truesize);
+		edu_wmem_uncharge(sk, skb->truesize);
 		es->bytes_out += skb->len;
 		consume_skb(skb);
 	}
@@ -512,6 +512,7 @@ static bool edu_rmem_charge(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 		return false;
 	}
+	edu_memory_settle();	/* socket.c: the limits see it at once */
 	skb_dst_drop(skb);
 	skb_set_owner_r(skb, sk);
 	return true;

@@ -17,6 +17,8 @@
 
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/mm.h>
+#include <linux/log2.h>
 #include <net/protocol.h>
 #include <net/inet_common.h>
 #include "edu_tcp.h"
@@ -55,6 +57,31 @@ MODULE_PARM_DESC(retries, "Data retransmissions before the connection fails with
 unsigned int edu_orphan_retries = 8;
 module_param_named(orphan_retries, edu_orphan_retries, uint, 0644);
 MODULE_PARM_DESC(orphan_retries, "Retransmissions before a connection closed by its owner gives up");
+
+/* Bounds on what connections closed by their owners may hold, in the
+ * spirit of Linux's tcp_max_orphans and tcp_max_tw_buckets.  Over
+ * max_orphans an orphan is aborted with a RST instead of lingering
+ * (AbortOnMemory); over max_tw_buckets TIME-WAIT records in a namespace, a
+ * connection closes without one (TimeWaitOverflow).  Negative at load
+ * time: computed from memory, as Linux sizes both (edu_default_limit()).
+ */
+int edu_max_orphans = -1;
+module_param_named(max_orphans, edu_max_orphans, int, 0644);
+MODULE_PARM_DESC(max_orphans, "Orphaned connections (closed, still sending) before new ones are reset (default: from memory)");
+
+int edu_max_tw_buckets = -1;
+module_param_named(max_tw_buckets, edu_max_tw_buckets, int, 0644);
+MODULE_PARM_DESC(max_tw_buckets, "TIME-WAIT records per namespace before connections close without one (default: from memory)");
+
+/* All edu_tcp memory together, in pages, as tcp_mem bounds TCP's: below
+ * mem[0] nobody is limited; above mem[1] the module is under memory
+ * pressure (send buffers shrink); above mem[2] a socket gets no more than
+ * its minimum.  Computed at load from the free memory, as TCP does, unless
+ * given (mem=min,pressure,max).
+ */
+long edu_sysctl_mem[3];
+module_param_array_named(mem, edu_sysctl_mem, long, NULL, 0644);
+MODULE_PARM_DESC(mem, "Memory thresholds in pages for all edu_tcp sockets: min,pressure,max (default: from free memory, as tcp_mem)");
 
 /* Read when a connection is routed; output.c and offload.c say what it
  * changes.  Off, every segment is checksummed in software and sent as is,
@@ -113,6 +140,42 @@ static bool edu_proto_taken(int proto)
 	return rcu_access_pointer(inet_protos[proto]);
 }
 
+/* Linux sizes its established-connection hash at one bucket per 128 KiB
+ * of memory, rounded up to a power of two, and sets both tcp_max_orphans
+ * and tcp_max_tw_buckets to half the bucket count: one connection per
+ * 256 KiB, 4096 for each GiB.
+ */
+static int __init edu_default_limit(void)
+{
+	unsigned long buckets = totalram_pages() >> (17 - PAGE_SHIFT);
+
+	buckets = roundup_pow_of_two(max(buckets, 256UL));
+	return min_t(unsigned long, buckets / 2, INT_MAX);
+}
+
+/* Linux's tcp_init_mem(): 1/16 of the buffer memory is the pressure mark,
+ * three quarters of it the floor, one and a half times it the ceiling.
+ */
+static void __init edu_mem_init(void)
+{
+	unsigned long limit = max(nr_free_buffer_pages() / 16, 128UL);
+
+	if (edu_sysctl_mem[0] || edu_sysctl_mem[1] || edu_sysctl_mem[2])
+		return;		/* given at load */
+	edu_sysctl_mem[0] = limit / 4 * 3;
+	edu_sysctl_mem[1] = limit;
+	edu_sysctl_mem[2] = edu_sysctl_mem[0] * 2;
+}
+
+static void __init edu_limits_init(void)
+{
+	edu_mem_init();
+	if (edu_max_orphans < 0)
+		edu_max_orphans = edu_default_limit();
+	if (edu_max_tw_buckets < 0)
+		edu_max_tw_buckets = edu_default_limit();
+}
+
 static int __init edu_init(void)
 {
 	int err;
@@ -129,6 +192,7 @@ static int __init edu_init(void)
 	}
 	edu_protosw.protocol = edu_proto;
 	edu_isn_init();
+	edu_limits_init();
 
 	err = edu_wheel_init();
 	if (err) {

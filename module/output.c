@@ -617,6 +617,27 @@ u16 edu_request_route_mss(const struct edu_request *req)
 
 /* ---- the write queue ---- */
 
+/* What the write queue holds counts twice, as in TCP: in sk_wmem_queued
+ * against this socket's sk_sndbuf, and in sk_forward_alloc against all of
+ * edu_tcp's memory (socket.c).  Every change in a queued skb's truesize
+ * goes through these two, so that both return to 0 when the queue does.
+ * A negative @size gives bytes back without freeing pages (a truesize that
+ * shrank while the skb stays queued).
+ */
+void edu_wmem_charge(struct sock *sk, int size)
+{
+	sk_wmem_queued_add(sk, size);
+	sk_mem_charge(sk, size);
+}
+
+/* Bytes leave the queue: give them back, and whole free pages with them. */
+void edu_wmem_uncharge(struct sock *sk, int size)
+{
+	sk_wmem_queued_add(sk, -size);
+	sk_mem_uncharge(sk, size);
+	edu_memory_settle();
+}
+
 static u8 edu_data_flags(struct sock *sk, const struct edu_skb_cb *cb)
 {
 	u8 flags = cb->flags;
@@ -725,7 +746,7 @@ static int edu_unclone(struct sock *sk, struct sk_buff *skb)
 
 	if (skb_unclone(skb, GFP_ATOMIC))
 		return -ENOMEM;
-	sk_wmem_queued_add(sk, (int)skb->truesize - (int)before);
+	edu_wmem_charge(sk, (int)skb->truesize - (int)before);
 	return 0;
 }
 
@@ -745,7 +766,7 @@ static int edu_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	if (!rest)
 		return -ENOBUFS;
 	skb_reserve(rest, EDU_HEADROOM);
-	sk_wmem_queued_add(sk, rest->truesize);
+	edu_wmem_charge(sk, rest->truesize);
 	skb_split(skb, rest, len);
 	skb->truesize -= moved;
 	rest->truesize += moved;
@@ -795,7 +816,7 @@ int edu_trim_acked(struct sock *sk, struct sk_buff *skb, u32 len)
 	skb->data_len -= eat;
 	skb->len -= eat;
 	skb->truesize -= eat;
-	sk_wmem_queued_add(sk, -(int)eat);
+	edu_wmem_uncharge(sk, eat);
 	EDU_SKB_CB(skb)->seq += len;
 	return 0;
 }
@@ -897,7 +918,8 @@ int edu_send_old_ack(struct sock *sk)
 
 /* RFC 9293 3.8.6.1: probe a zero window.  Like Linux, the probe is an ACK
  * carrying an old sequence number, which the receiver must answer with
- * its current window.
+ * its current window.  Each probe counts against a budget (timer.c,
+ * edu_probes_spent()): a stalled connection is not kept forever.
  */
 void edu_send_probe(struct sock *sk)
 {
@@ -911,8 +933,20 @@ void edu_send_probe(struct sock *sk)
 		edu_rearm_rtx(sk);
 		return;
 	}
+	if (edu_probes_spent(sk)) {
+		edu_persist_give_up(sk);
+		return;
+	}
+	if (sock_flag(sk, SOCK_DEAD) && edu_orphan_oom(sk)) {
+		edu_orphan_abort(sk);
+		return;
+	}
 	edu_inc(sock_net(sk), EDU_MIB_PERSISTPROBES);
 	edu_send_old_ack(sk);
+	/* probes_out: unanswered (any segment in clears it, input.c);
+	 * backoff: probes since the window closed (it opening clears it)
+	 */
+	es->probes_out++;
 	es->backoff = min_t(u8, es->backoff + 1, 30);
 	edu_reset_rtx_timer(sk, EDU_TIMER_PERSIST, edu_rto_jiffies(sk));
 }
@@ -920,7 +954,14 @@ void edu_send_probe(struct sock *sk)
 static void edu_queue_tail(struct sock *sk, struct sk_buff *skb)
 {
 	__skb_queue_tail(&sk->sk_write_queue, skb);
-	sk_wmem_queued_add(sk, skb->truesize);
+	/* a SYN or FIN is never refused for memory: TCP forces its charge
+	 * (sk_forced_mem_schedule()).  When the reserve cannot grow, the
+	 * charge is a debt (sk_forward_alloc below 0) that the next
+	 * schedule or uncharge settles.
+	 */
+	sk_wmem_schedule(sk, skb->truesize);
+	edu_memory_settle();
+	edu_wmem_charge(sk, skb->truesize);
 }
 
 /* Our SYN (or SYN-ACK, for a child) enters the write queue like data, so

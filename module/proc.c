@@ -253,6 +253,7 @@ static int edu_stat_show(struct seq_file *m, void *v)
 	for (i = 0; i < EDU_MIB_MAX; i++)
 		seq_printf(m, "%s %lu\n", edu_mib_names[i],
 			   edu_mib_read(net, i));
+	edu_memory_stat_show(m);	/* global: memory, pressure, orphans */
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include <linux/net.h>
 #include <linux/poll.h>
+#include <linux/seq_file.h>
 #include <linux/sockios.h>
 #include <asm/ioctls.h>
 #include <linux/tcp.h>
@@ -28,10 +29,24 @@
 /* RFC 7323 2.3: a shift of 7 lets the window reach 8 MiB */
 #define EDU_RCV_WSCALE		7
 
+/* Memory pressure shrinks a send buffer (sk_stream_moderate_sndbuf());
+ * once it is over, give the room back, as TCP's tcp_new_space() grows it.
+ */
+static void edu_sndbuf_restore(struct sock *sk)
+{
+	if ((sk->sk_userlocks & SOCK_SNDBUF_LOCK) ||
+	    sk->sk_sndbuf >= EDU_DEFAULT_SNDBUF ||
+	    sk_under_memory_pressure(sk) ||
+	    sk_memory_allocated(sk) >= sk_prot_mem_limits(sk, 0))
+		return;
+	WRITE_ONCE(sk->sk_sndbuf, EDU_DEFAULT_SNDBUF);
+}
+
 static void edu_write_space(struct sock *sk)
 {
 	struct socket_wq *wq;
 
+	edu_sndbuf_restore(sk);
 	if (!sk_stream_is_writeable(sk) || !sk->sk_socket)
 		return;
 	clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
@@ -105,6 +120,126 @@ void edu_init_sock_fields(struct sock *sk)
 		WRITE_ONCE(sk->sk_rcvbuf, EDU_DEFAULT_RCVBUF);
 }
 
+/* ---- orphans: connections closed by their owners, still in the stack ----
+ *
+ * TCP counts them in its struct proto's orphan_count, one per-CPU counter
+ * that is summed when it is checked; so does edu_tcp, from close() until
+ * the socket is freed, so that the sum is exact.
+ */
+static DEFINE_PER_CPU(unsigned int, edu_orphan_count);
+
+static int edu_orphans(void)
+{
+	int cpu, sum = 0;
+
+	for_each_possible_cpu(cpu)
+		sum += (int)per_cpu(edu_orphan_count, cpu);
+	return sum;
+}
+
+static void edu_orphan_count_inc(struct sock *sk)
+{
+	edu_sk(sk)->orphan_counted = true;
+	this_cpu_inc(edu_orphan_count);
+}
+
+static void edu_orphan_uncount(struct sock *sk)
+{
+	if (!edu_sk(sk)->orphan_counted)
+		return;
+	edu_sk(sk)->orphan_counted = false;
+	this_cpu_dec(edu_orphan_count);
+}
+
+/* Linux's tcp_check_oom(): an orphan costs memory nobody will ever ask
+ * for, so when there are more than max_orphans of them it is not kept.
+ */
+bool edu_orphan_oom(struct sock *sk)
+{
+	if (edu_orphans() > READ_ONCE(edu_max_orphans)) {
+		net_info_ratelimited("too many orphaned sockets (max_orphans)\n");
+		return true;
+	}
+	/* or it holds send memory while all of edu_tcp is over mem[2] */
+	if (sk->sk_wmem_queued > SOCK_MIN_SNDBUF &&
+	    sk_memory_allocated(sk) > sk_prot_mem_limits(sk, 2)) {
+		net_info_ratelimited("out of memory -- consider raising mem\n");
+		return true;
+	}
+	return false;
+}
+
+/* As Linux's tcp_out_of_resources(): reset the orphan rather than keep
+ * it; counted as TCP counts it (TCPAbortOnMemory).
+ */
+void edu_orphan_abort(struct sock *sk)
+{
+	edu_inc(sock_net(sk), EDU_MIB_ABORTONMEMORY);
+	edu_send_rst(sk);
+	edu_set_state(sk, EDU_TCP_CLOSED);
+	edu_done(sk);
+}
+
+/* ---- memory, as TCP accounts it ----
+ *
+ * Every byte a socket queues is charged to edu_prot: sk_wmem_schedule()
+ * and sk_rmem_schedule() reserve whole pages in memory_allocated (and in
+ * the socket's memory cgroup), sk_mem_charge() and sk_mem_uncharge() take
+ * and give back bytes of that reserve (sk_forward_alloc), and
+ * sk_mem_reclaim() returns free pages.  The kernel's code compares
+ * memory_allocated with sysctl_mem (the `mem` parameter) and calls
+ * enter/leave_memory_pressure; /proc/net/protocols shows the pages in use
+ * and the pressure.  Charges gather per CPU (per_cpu_fw_alloc) before
+ * they reach memory_allocated, net.core.mem_pcpu_rsv pages at most.
+ */
+static atomic_long_t edu_memory_allocated;
+static DEFINE_PER_CPU(int, edu_memory_fw_alloc);
+static unsigned long edu_memory_pressure;	/* jiffies it began, or 0 */
+/* what a socket may always have under pressure, as tcp_wmem[0]/rmem[0] */
+static int edu_wmem_min = PAGE_SIZE;
+static int edu_rmem_min = PAGE_SIZE;
+
+static void edu_enter_memory_pressure(struct sock *sk)
+{
+	if (READ_ONCE(edu_memory_pressure))
+		return;
+	/* one count per episode, whichever CPU notices first */
+	if (!cmpxchg(&edu_memory_pressure, 0, jiffies | 1))
+		edu_inc(sock_net(sk), EDU_MIB_MEMORYPRESSURES);
+}
+
+static void edu_leave_memory_pressure(struct sock *sk)
+{
+	if (READ_ONCE(edu_memory_pressure))
+		WRITE_ONCE(edu_memory_pressure, 0);
+}
+
+/* The kernel gathers a protocol's charges per CPU, up to 1 MiB, before
+ * memory_allocated sees them: TCP's choice, for scalability.  edu_tcp
+ * settles this CPU's batch after each charge and release of its own, so
+ * that the `mem` limits and /proc/net/protocols follow its queues page by
+ * page (what the kernel's own paths leave, sock_rfree() say, is settled
+ * by the next one on that CPU).
+ */
+void edu_memory_settle(void)
+{
+	int pages = this_cpu_xchg(edu_memory_fw_alloc, 0);
+
+	if (pages)
+		atomic_long_add(pages, &edu_memory_allocated);
+}
+
+/* Pages charged, batches included: 0 once every socket is gone. */
+static long edu_memory_sum(void)
+{
+	long sum = atomic_long_read(&edu_memory_allocated);
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(edu_memory_fw_alloc, cpu);
+	return sum;
+}
+
 /* Counted as TCP counts its sockets; /proc/net/protocols reads the
  * number in use (table.c) and sk_clone_lock() keeps this one for
  * children.
@@ -113,8 +248,21 @@ static struct percpu_counter edu_sockets_allocated;
 
 static void edu_sock_destruct(struct sock *sk)
 {
+	edu_orphan_uncount(sk);
 	sk_sockets_allocated_dec(sk);
-	inet_sock_destruct(sk);
+	inet_sock_destruct(sk);		/* returns the last pages */
+	edu_memory_settle();
+}
+
+/* Global gauges, after the namespace's counters in /proc/net/edu_tcp_stat:
+ * edu_tcp's memory in pages (every CPU's batch included, so 0 means
+ * nothing is charged), whether it is under pressure, and its orphans.
+ */
+void edu_memory_stat_show(struct seq_file *m)
+{
+	seq_printf(m, "MemoryPages %ld\n", edu_memory_sum());
+	seq_printf(m, "MemoryPressure %d\n", !!READ_ONCE(edu_memory_pressure));
+	seq_printf(m, "Orphans %d\n", edu_orphans());
 }
 
 static int edu_init_sock(struct sock *sk)
@@ -446,13 +594,21 @@ static struct sk_buff *edu_new_data_skb(struct sock *sk)
 	skb = alloc_skb_fclone(EDU_HEADROOM, sk->sk_allocation);
 	if (!skb)
 		return NULL;
+	/* as tcp_stream_alloc_skb(): no memory for it is pressure */
+	if (!sk_wmem_schedule(sk, skb->truesize)) {
+		__kfree_skb(skb);
+		sk->sk_prot->enter_memory_pressure(sk);
+		sk_stream_moderate_sndbuf(sk);
+		return NULL;
+	}
+	edu_memory_settle();
 	skb_reserve(skb, EDU_HEADROOM);
 	cb = EDU_SKB_CB(skb);
 	memset(cb, 0, sizeof(*cb));
 	cb->seq = es->write_seq;
 	cb->end_seq = es->write_seq;
 	__skb_queue_tail(&sk->sk_write_queue, skb);
-	sk_wmem_queued_add(sk, skb->truesize);
+	edu_wmem_charge(sk, skb->truesize);
 	return skb;
 }
 
@@ -472,6 +628,10 @@ static int edu_copy_to_frags(struct sock *sk, struct sk_buff *skb,
 		return -ENOBUFS;
 	merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
 	n = min_t(size_t, want, pfrag->size - pfrag->offset);
+	/* over edu_tcp's memory limit: wait for memory (sendmsg) */
+	if (!sk_wmem_schedule(sk, n))
+		return -ENOBUFS;
+	edu_memory_settle();
 	n = copy_page_from_iter(pfrag->page, pfrag->offset, n, &msg->msg_iter);
 	if (!n)
 		return -EFAULT;
@@ -485,7 +645,7 @@ static int edu_copy_to_frags(struct sock *sk, struct sk_buff *skb,
 	skb->len += n;
 	skb->data_len += n;
 	skb->truesize += n;
-	sk_wmem_queued_add(sk, n);
+	edu_wmem_charge(sk, n);
 	return n;
 }
 
@@ -614,6 +774,9 @@ static void edu_free_consumed(struct sock *sk)
 		__skb_unlink(skb, &sk->sk_receive_queue);
 		consume_skb(skb);
 	}
+	/* read data gives its pages back to edu_tcp's memory at once */
+	sk_mem_reclaim(sk);
+	edu_memory_settle();
 }
 
 /* MSG_OOB: the one urgent byte, as Linux TCP hands it out. */
@@ -954,6 +1117,12 @@ static void edu_close(struct sock *sk, long timeout)
 		edu_reset_rtx_timer(sk, EDU_TIMER_TIMEWAIT, 2 * edu_msl_jiffies());
 		break;
 	}
+	/* what is left lingers as an orphan, if there is room for one */
+	if (sk->sk_state != EDU_TCP_CLOSED) {
+		edu_orphan_count_inc(sk);
+		if (edu_orphan_oom(sk))
+			edu_orphan_abort(sk);
+	}
 	release_sock(sk);
 	sock_put(sk);		/* the owner's reference */
 }
@@ -1132,6 +1301,15 @@ struct proto edu_prot = {
 	.keepalive	= edu_keepalive,
 	.unhash		= edu_unhash_conn,
 	.sockets_allocated = &edu_sockets_allocated,
+	.orphan_count	= &edu_orphan_count,
+	.memory_allocated = &edu_memory_allocated,
+	EDU_PROTO_FW_ALLOC(edu_memory_fw_alloc)
+	.memory_pressure = &edu_memory_pressure,
+	.enter_memory_pressure = edu_enter_memory_pressure,
+	.leave_memory_pressure = edu_leave_memory_pressure,
+	.sysctl_mem	= edu_sysctl_mem,
+	.sysctl_wmem	= &edu_wmem_min,
+	.sysctl_rmem	= &edu_rmem_min,
 	.obj_size	= sizeof(struct edu_sock),
 };
 
@@ -1150,6 +1328,11 @@ int edu_prot_register(void)
 
 void edu_prot_unregister(void)
 {
+	/* no socket is left: every orphan was counted out */
+	WARN_ONCE(edu_orphans(), "edu_tcp: orphan_count %d at exit\n",
+		  edu_orphans());
+	WARN_ONCE(edu_memory_sum(), "edu_tcp: %ld pages still charged at exit\n",
+		  edu_memory_sum());
 	proto_unregister(&edu_prot);
 	percpu_counter_destroy(&edu_sockets_allocated);
 }

@@ -8,7 +8,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/slab.h>
 #include "edu_tcp.h"
 #include "trace.h"
 
@@ -67,7 +66,7 @@ static void edu_purge_queues(struct sock *sk)
 	struct sk_buff *skb;
 
 	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
-		sk_wmem_queued_add(sk, -skb->truesize);
+		edu_wmem_uncharge(sk, skb->truesize);
 		kfree_skb(skb);
 	}
 	edu_ofo_purge(sk);
@@ -77,7 +76,7 @@ static void edu_purge_queues(struct sock *sk)
  * them.  @traced is false when the socket hands over to a TIME-WAIT
  * remainder, which reports CLOSED itself when it expires.
  */
-static void __edu_done(struct sock *sk, bool traced)
+void __edu_done(struct sock *sk, bool traced)
 {
 	if (traced)
 		edu_set_state(sk, EDU_TCP_CLOSED);
@@ -121,38 +120,4 @@ void edu_reset(struct sock *sk, int err)
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk_error_report(sk);
 	edu_done(sk);
-}
-
-/* RFC 9293 3.6: the side that closes first waits 2*MSL so that a lost
- * final ACK can be repeated and old duplicates die out.  Only what that
- * needs survives: a small record, not the socket.
- */
-void edu_enter_time_wait(struct sock *sk)
-{
-	struct edu_sock *es = edu_sk(sk);
-	struct edu_tw *tw;
-
-	edu_set_state(sk, EDU_TCP_TIME_WAIT);
-	tw = kzalloc(sizeof(*tw), GFP_ATOMIC);
-	if (!tw) {
-		/* no memory: close at once, as Linux does */
-		__edu_done(sk, true);
-		return;
-	}
-	tw->saddr = sk->sk_rcv_saddr;
-	tw->daddr = sk->sk_daddr;
-	tw->sport = inet_sk(sk)->inet_sport;
-	tw->dport = sk->sk_dport;
-	tw->snd_nxt = es->snd_max;
-	tw->rcv_nxt = es->rcv_nxt;
-	tw->iss = es->iss;
-	tw->irs = es->irs;
-	tw->reuse = sk->sk_reuse != SK_NO_REUSE;
-	tw->window = min_t(u32, edu_rcv_window(sk) >> es->rcv_wscale, 0xffff);
-	INIT_HLIST_NODE(&tw->conn_node);
-	INIT_HLIST_NODE(&tw->bind_node);
-	/* hand the port to the remainder before the socket lets it go */
-	edu_tw_insert(sock_net(sk), tw);
-	__edu_done(sk, false);
-	edu_unbind(sk);
 }

@@ -70,6 +70,10 @@ const char *const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_INVALIDACKSKIPPED]	= "InvalidAcksSkipped",
 	[EDU_MIB_OFOCOVERED]		= "OutOfOrderCovered",
 	[EDU_MIB_OFOPRUNED]		= "OutOfOrderPruned",
+	[EDU_MIB_PERSISTABORTS]		= "PersistAborts",
+	[EDU_MIB_TIMEWAITOVERFLOW]	= "TimeWaitOverflow",
+	[EDU_MIB_ABORTONMEMORY]		= "AbortOnMemory",
+	[EDU_MIB_MEMORYPRESSURES]	= "MemoryPressures",
 };
 
 struct edu_net *edu_pernet(const struct net *net)
@@ -420,107 +424,17 @@ struct sock *edu_lookup_listener(struct net *net, __be32 daddr, __be16 dport)
 	return best;
 }
 
-/* ---- TIME-WAIT remainders ---- */
+/* ---- TIME-WAIT remainders: their buckets (timewait.c does the rest) ---- */
 
-static void tw_unhash(struct edu_tw *tw)
+struct hlist_head *edu_tw_bucket(struct edu_net *en, __be32 laddr,
+				 __be16 lport, __be32 raddr, __be16 rport)
 {
-	hlist_del_init(&tw->conn_node);
-	hlist_del_init(&tw->bind_node);
+	return conn_bucket(en->twait_hash, laddr, lport, raddr, rport);
 }
 
-static void edu_tw_expire(struct edu_timer *t)
+struct hlist_head *edu_tw_bind_bucket(struct edu_net *en, u16 port)
 {
-	struct edu_tw *tw = container_of(t, struct edu_tw, timer);
-	struct edu_net *en = edu_pernet(tw->net);
-
-	/* Once the wheel took the timer off, nothing re-arms or frees the
-	 * record but this callback (edu_timer_postpone() and
-	 * edu_timer_cancel() both find it idle), so it may wait here.
-	 */
-	spin_lock(&en->lock);
-	if (!hlist_unhashed(&tw->conn_node))
-		tw_unhash(tw);
-	spin_unlock(&en->lock);
-	edu_inc(tw->net, EDU_MIB_TIMEWAITEXPIRED);
-	trace_edu_tcp_state(tw->saddr, tw->sport, tw->daddr, tw->dport,
-			    EDU_TCP_TIME_WAIT, EDU_TCP_CLOSED);
-	kfree(tw);
-}
-
-void edu_tw_insert(struct net *net, struct edu_tw *tw)
-{
-	struct edu_net *en = edu_pernet(net);
-
-	tw->net = net;
-	edu_timer_init(&tw->timer, edu_tw_expire);
-	spin_lock_bh(&en->lock);
-	hlist_add_head(&tw->conn_node, conn_bucket(en->twait_hash, tw->saddr,
-						   tw->sport, tw->daddr,
-						   tw->dport));
-	hlist_add_head(&tw->bind_node, bind_bucket(en->twait_bind_hash,
-						   ntohs(tw->sport)));
-	edu_timer_arm(&tw->timer, 2 * edu_msl_jiffies());
-	spin_unlock_bh(&en->lock);
-	edu_inc(net, EDU_MIB_TIMEWAITCREATED);
-}
-
-/* RFC 9293 3.10.7.4 for TIME-WAIT: the only segment expected is the peer's
- * FIN again, which is acknowledged and restarts 2*MSL.  An exact RST ends
- * the remainder; a SYN or unexpected data gets an ACK (RFC 5961 4.2).
- */
-bool edu_tw_handle(struct net *net, struct sk_buff *skb)
-{
-	const struct iphdr *iph = ip_hdr(skb);
-	const struct tcphdr *th = tcp_hdr(skb);
-	struct edu_net *en = edu_pernet(net);
-	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
-	struct edu_tw *tw, copy;
-	bool ack = false, found = false, gone = false, challenge = false;
-
-	/* softirq, or a socket's backlog in process context
-	 * (edu_rcv_closed()): softirqs off either way
-	 */
-	spin_lock_bh(&en->lock);
-	hlist_for_each_entry(tw, conn_bucket(en->twait_hash, iph->daddr, th->dest,
-					     iph->saddr, th->source), conn_node) {
-		if (tw->daddr != iph->saddr || tw->dport != th->source ||
-		    tw->saddr != iph->daddr || tw->sport != th->dest)
-			continue;
-		found = true;
-		edu_trace_seg_in(skb, EDU_TCP_TIME_WAIT, tw->irs, tw->iss);
-		if (cb->flags & EDU_RST) {
-			if (cb->seq != tw->rcv_nxt) {
-				/* RFC 5961 3.2: an inexact RST gets a
-				 * challenge ACK in every synchronized state
-				 */
-				challenge = true;
-			} else if (edu_timer_cancel(&tw->timer)) {
-				tw_unhash(tw);
-				gone = true;
-			}
-		} else if (cb->flags & EDU_FIN) {
-			/* a record whose expiry is already running just
-			 * goes: its callback owns it now
-			 */
-			edu_timer_postpone(&tw->timer, 2 * edu_msl_jiffies());
-			ack = true;
-		} else if ((cb->flags & EDU_SYN) || cb->end_seq != cb->seq) {
-			ack = true;
-		}
-		copy = *tw;
-		break;
-	}
-	spin_unlock_bh(&en->lock);
-	if (gone) {
-		trace_edu_tcp_state(copy.saddr, copy.sport, copy.daddr,
-				    copy.dport, EDU_TCP_TIME_WAIT, EDU_TCP_CLOSED);
-		kfree(tw);
-	}
-	if (challenge && edu_challenge_allowed(net))
-		ack = true;
-	if (ack)
-		edu_send_tw_ack(net, &copy);
-	return found;
+	return bind_bucket(en->twait_bind_hash, port);
 }
 
 /* ---- per-netns life ---- */
@@ -566,23 +480,8 @@ unsigned long edu_mib_read(const struct net *net, enum edu_mib m)
 static void __net_exit edu_net_exit(struct net *net)
 {
 	struct edu_net *en = edu_pernet(net);
-	struct hlist_node *tmp;
-	struct edu_tw *tw;
-	HLIST_HEAD(dead);
-	int i;
 
-	spin_lock_bh(&en->lock);
-	for (i = 0; i < (1 << EDU_CONN_HASH_BITS); i++) {
-		hlist_for_each_entry_safe(tw, tmp, &en->twait_hash[i], conn_node) {
-			tw_unhash(tw);
-			/* if the timer is firing, its callback frees tw */
-			if (edu_timer_cancel(&tw->timer))
-				hlist_add_head(&tw->conn_node, &dead);
-		}
-	}
-	spin_unlock_bh(&en->lock);
-	hlist_for_each_entry_safe(tw, tmp, &dead, conn_node)
-		kfree(tw);
+	edu_tw_net_exit(net);
 	edu_wheel_barrier();
 	edu_proc_net_exit(net);
 	free_percpu(en->mib);

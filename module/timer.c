@@ -258,18 +258,24 @@ static void edu_rto_expired(struct sock *sk)
 
 	switch (sk->sk_state) {
 	case EDU_TCP_SYN_SENT:
+	case EDU_TCP_SYN_RCVD:	/* a simultaneous open: our SYN again */
 		limit = READ_ONCE(edu_syn_retries);
-		break;
-	case EDU_TCP_SYN_RCVD:
-		limit = es->parent ? READ_ONCE(edu_synack_retries) : READ_ONCE(edu_syn_retries);
 		break;
 	default:
 		limit = READ_ONCE(edu_retries);
 		if (sock_flag(sk, SOCK_DEAD))	/* closed: an orphan */
 			limit = min(limit, READ_ONCE(edu_orphan_retries));
 	}
+	/* as Linux's tcp_out_of_resources(): no room left for orphans */
+	if (sock_flag(sk, SOCK_DEAD) && edu_orphan_oom(sk)) {
+		edu_orphan_abort(sk);
+		return;
+	}
 	if (es->retries >= limit) {
-		if (es->parent) {	/* half-open child: drop it quietly */
+		/* a child the listener still queues for accept() goes
+		 * quietly; nobody has seen it yet
+		 */
+		if (es->parent) {
 			edu_listener_drop_child(sk);
 			return;
 		}
@@ -294,6 +300,38 @@ static void edu_rto_expired(struct sock *sk)
 	edu_retransmit_head(sk);
 	edu_rearm_rtx(sk);
 	edu_push(sk, false);
+}
+
+/* RFC 1122 4.2.2.17: a sender keeps probing a zero window for as long as
+ * the receiver answers.  As in Linux's tcp_probe_timer(), that holds for a
+ * socket with an owner only: it gives up after `retries` probes in a row
+ * went unanswered.  An orphan (closed by its owner, in FIN-WAIT-1, CLOSING
+ * or LAST-ACK with data behind the window) has nobody to wait for: each
+ * probe counts against orphan_retries whether it is answered or not, so a
+ * peer that keeps its window shut cannot pin it, with its send buffer,
+ * for good (review D1).  backoff counts those probes, as in Linux's test
+ * of icsk_backoff; Linux also waits for the backed-off interval to reach
+ * its 120 s maximum, edu_tcp does not, so the budget alone decides.
+ */
+bool edu_probes_spent(const struct sock *sk)
+{
+	const struct edu_sock *es = edu_sk(sk);
+	unsigned int limit = READ_ONCE(edu_retries);
+
+	if (!sock_flag(sk, SOCK_DEAD))
+		return es->probes_out >= limit;
+	limit = min(limit, READ_ONCE(edu_orphan_retries));
+	return es->backoff >= limit || es->probes_out >= limit;
+}
+
+/* The probes' budget is spent: abort.  The peer may well be there (it
+ * answered), so a RST tells it to let its half go too.
+ */
+void edu_persist_give_up(struct sock *sk)
+{
+	edu_inc(sock_net(sk), EDU_MIB_PERSISTABORTS);
+	edu_send_rst(sk);
+	edu_reset(sk, ETIMEDOUT);
 }
 
 /* The retransmission timer's work, with the socket's spinlock held. */
