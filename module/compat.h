@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * edu_tcp: every difference between the kernels edu_tcp builds for, in one
- * place.  module/Kbuild force-includes this file and defines EDU_HAVE_*
- * from what it finds in the target kernel's headers, so nothing here
- * compares version numbers.
+ * place.  module/Kbuild defines EDU_HAVE_* from what it finds in the
+ * target kernel's headers, so nothing here compares version numbers;
+ * edu_tcp.h includes this file, after the kernel headers it needs.
  */
 #ifndef _EDU_TCP_COMPAT_H
 #define _EDU_TCP_COMPAT_H
@@ -30,20 +30,12 @@
  * (struct proto's per_cpu_fw_alloc) before they reach memory_allocated.
  */
 #ifdef EDU_HAVE_PER_CPU_FW_ALLOC
-#define EDU_PROTO_FW_ALLOC(var)	.per_cpu_fw_alloc = &(var),
+#define EDU_SET_FW_ALLOC(prot, var)	((prot)->per_cpu_fw_alloc = (var))
 #else
-#define EDU_PROTO_FW_ALLOC(var)
+#define EDU_SET_FW_ALLOC(prot, var)	do { } while (0)
 #endif
 
-#endif /* _EDU_TCP_COMPAT_H */
-
-/*
- * Headers that moved.  They must come after each file's pr_fmt, so the
- * forced inclusion skips this part and edu_tcp.h includes this file again.
- */
-#if defined(_EDU_TCP_H) && !defined(_EDU_TCP_COMPAT_HEADERS)
-#define _EDU_TCP_COMPAT_HEADERS
-
+/* Headers that moved. */
 /* Newer kernels (6.12 among them) keep skb_frag_unref() apart... */
 #ifdef EDU_HAVE_SKBUFF_REF_H
 #include <linux/skbuff_ref.h>
@@ -59,4 +51,4 @@
 #include <net/gso.h>
 #endif
 
-#endif
+#endif /* _EDU_TCP_COMPAT_H */

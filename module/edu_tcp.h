@@ -10,9 +10,13 @@
  *   output.c  building and sending segments, retransmission
  *   offload.c cutting super-segments into wire segments (GSO)
  *   state.c   the one place that changes a connection's state
+ *   listen.c  the listener: half-open requests, the accept queue, children
+ *   syncookies.c  SYN cookies (RFC 4987)
  *   timewait.c  TIME-WAIT: its records, their segments and expiry
  *   timer.c   the module's hashed timer wheel and what each timer does
- *   table.c   per-netns port, connection and TIME-WAIT tables
+ *   table.c   per-netns port, connection, request and TIME-WAIT tables
+ *   memory.c  memory accounting as TCP's, and orphans
+ *   mib.c     the counters of /proc/net/edu_tcp_stat
  *   isn.c     initial sequence numbers (RFC 6528)
  *   proc.c    /proc/edu_tcp and /proc/net/edu_tcp_stat
  */
@@ -25,7 +29,7 @@
 #include <net/sock.h>
 #include <net/inet_sock.h>
 #include <uapi/linux/edu_tcp.h>
-#include "compat.h"	/* again: its headers part (see there) */
+#include "compat.h"
 
 /* ---- module parameters (main.c) ---- */
 extern int edu_proto;
@@ -71,8 +75,10 @@ static inline bool seq_between(u32 lo, u32 x, u32 hi)	/* lo <= x <= hi */
 #define EDU_ECE	0x40
 #define EDU_CWR	0x80
 
-/* RFC 9293 3.1: the fixed header is 20 bytes, options fill up to 60 */
-#define EDU_HDR_MIN	20
+/* The header byte that holds the eight flags (RFC 9293 3.1). */
+#define EDU_FLAG_BYTE(th)	(((u8 *)(th))[13])
+
+/* RFC 9293 3.1: options fill the header up to 60 bytes */
 #define EDU_HDR_MAX	60
 /* Room to build the IP and our header in front of a segment's data */
 #define EDU_HEADROOM	(MAX_HEADER + sizeof(struct iphdr) + EDU_HDR_MAX)
@@ -97,10 +103,8 @@ struct edu_skb_cb {
 	u8	flags;		/* EDU_* header flags */
 	u8	doff;		/* header length in bytes */
 	u8	wscale;		/* received window-scale option, if has_wscale */
-	u8	has_wscale:1,
-		retransmitted:1;
+	u8	has_wscale:1;
 	u16	mss;		/* received MSS option, 0 when absent */
-	u64	sent_us;	/* first transmission time, for RTT samples */
 };
 
 #define EDU_SKB_CB(skb)	((struct edu_skb_cb *)&((skb)->cb[0]))
@@ -192,7 +196,7 @@ struct edu_sock {
 
 	u16	mss;		/* send MSS */
 	u16	adv_mss;	/* what we announced */
-	/* set when the route is chosen (output.c, edu_route_connect) */
+	/* set when the route is chosen (output.c, edu_route_socket) */
 	bool	csum_offload;	/* the device checksums our segments */
 	u32	gso_limit;	/* largest super-segment payload, 0: none */
 	u8	snd_wscale;
@@ -492,10 +496,9 @@ u32 edu_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 const char *edu_state_name(int state);
 void edu_set_state(struct sock *sk, int state);
 void edu_done(struct sock *sk);
-void edu_child_done(struct sock *sk);
 /* leave the tables, stop the timers; traced false: TIME-WAIT takes over */
-void __edu_done(struct sock *sk, bool traced);
-void edu_reset(struct sock *sk, int err);
+void edu_teardown(struct sock *sk, bool traced);
+void edu_abort(struct sock *sk, int err);
 
 /* ---- timewait.c ---- */
 void edu_enter_time_wait(struct sock *sk);
@@ -527,7 +530,7 @@ u32 edu_rcv_window(struct sock *sk);
 void edu_rearm_rtx(struct sock *sk);
 u16 edu_route_mss(struct sock *sk);
 u32 edu_size_goal(const struct sock *sk);
-int edu_route_connect(struct sock *sk);
+int edu_route_socket(struct sock *sk);
 
 /* ---- offload.c ---- */
 /* The GSO type of our super-segments; offload.c says why these bits. */
@@ -548,7 +551,7 @@ void edu_ofo_purge(struct sock *sk);
 
 /* ---- timer.c (socket timers) ---- */
 void edu_sock_timers_init(struct sock *sk);
-void edu_reset_rtx_timer(struct sock *sk, enum edu_rtx_kind kind,
+void edu_arm_rtx_timer(struct sock *sk, enum edu_rtx_kind kind,
 			 unsigned long delay);
 void edu_stop_rtx_timer(struct sock *sk);
 void edu_schedule_delack(struct sock *sk);
@@ -573,6 +576,11 @@ void edu_listen_syn(struct sock *sk, struct sk_buff *skb);
 void edu_listen_ack(struct sock *sk, struct sk_buff *skb);
 bool edu_request_rcv(struct net *net, struct sk_buff *skb);
 void edu_listen_stop(struct sock *sk);
+/* ---- memory.c ---- */
+void edu_prot_memory(struct proto *prot);
+void edu_memory_check_empty(void);
+void edu_orphan_count_inc(struct sock *sk);
+void edu_orphan_uncount(struct sock *sk);
 bool edu_orphan_oom(struct sock *sk);
 void edu_memory_settle(void);
 void edu_memory_stat_show(struct seq_file *m);

@@ -562,7 +562,6 @@ static void edu_fin_received(struct sock *sk)
 	sock_set_flag(sk, SOCK_DONE);
 	edu_send_ack(sk);
 	switch (sk->sk_state) {
-	case EDU_TCP_SYN_RCVD:
 	case EDU_TCP_ESTABLISHED:
 		edu_set_state(sk, EDU_TCP_CLOSE_WAIT);
 		break;
@@ -722,7 +721,7 @@ static void edu_data_queue(struct sock *sk, struct sk_buff *skb)
 	    seq_after(cb->seq + skb->len, es->rcv_nxt)) {
 		kfree_skb(skb);
 		edu_send_rst(sk);
-		edu_reset(sk, ECONNRESET);
+		edu_abort(sk, ECONNRESET);
 		return;
 	}
 	if (!seq_after(cb->end_seq, es->rcv_nxt)) {
@@ -797,21 +796,47 @@ static void edu_rcv_rst(struct sock *sk)
 	edu_inc(sock_net(sk), EDU_MIB_INRSTS);
 	switch (sk->sk_state) {
 	case EDU_TCP_SYN_RCVD:
-		/* passive: back to LISTEN, i.e. the listener forgets this
-		 * child; active (simultaneous open): refused
+		/* a simultaneous open, refused (a passive open's SYN-RCVD is
+		 * a request record, listen.c)
 		 */
-		edu_reset(sk, ECONNREFUSED);
+		edu_abort(sk, ECONNREFUSED);
 		break;
 	case EDU_TCP_CLOSE_WAIT:
-		edu_reset(sk, EPIPE);
+		edu_abort(sk, EPIPE);
 		break;
 	case EDU_TCP_CLOSING:
 	case EDU_TCP_LAST_ACK:
 		edu_done(sk);
 		break;
 	default:
-		edu_reset(sk, ECONNRESET);
+		edu_abort(sk, ECONNRESET);
 	}
+}
+
+/* RFC 9293 3.10.7.4 fifth, SYN-RECEIVED: an ACK inside (SND.UNA, SND.MAX]
+ * completes the handshake; any other gets a RST.  A listener's child then
+ * joins the accept queue, or is refused (listen.c) if that is full.
+ * Returns false if processing of the segment must stop.
+ */
+static bool edu_rcv_handshake_ack(struct sock *sk, struct sk_buff *skb)
+{
+	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+	struct edu_sock *es = edu_sk(sk);
+	struct net *net = sock_net(sk);
+
+	if (!seq_after(cb->ack, es->snd_una) || seq_after(cb->ack, es->snd_max)) {
+		edu_send_reset_reply(net, skb);
+		return false;
+	}
+	if (es->parent && !edu_child_established(sk)) {
+		edu_drop(net, skb, EDU_DROP_LISTENOVERFLOW);
+		return false;
+	}
+	edu_set_state(sk, EDU_TCP_ESTABLISHED);
+	es->snd_wl1 = cb->seq - 1;	/* take this segment's window */
+	if (!es->parent && !sock_flag(sk, SOCK_DEAD))
+		sk->sk_state_change(sk);
+	return true;
 }
 
 static void edu_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
@@ -864,21 +889,8 @@ static void edu_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	if (!(cb->flags & EDU_ACK))
 		goto drop;
 
-	if (sk->sk_state == EDU_TCP_SYN_RCVD) {
-		if (!seq_after(cb->ack, es->snd_una) ||
-		    seq_after(cb->ack, es->snd_max)) {
-			edu_send_reset_reply(net, skb);
-			goto drop;
-		}
-		if (es->parent && !edu_child_established(sk)) {
-			edu_drop(net, skb, EDU_DROP_LISTENOVERFLOW);
-			goto drop;	/* listen.c refuses the child */
-		}
-		edu_set_state(sk, EDU_TCP_ESTABLISHED);
-		es->snd_wl1 = cb->seq - 1;	/* take this segment's window */
-		if (!es->parent && !sock_flag(sk, SOCK_DEAD))
-			sk->sk_state_change(sk);
-	}
+	if (sk->sk_state == EDU_TCP_SYN_RCVD && !edu_rcv_handshake_ack(sk, skb))
+		goto drop;
 	if (!edu_process_ack(sk, skb))
 		goto drop;
 
@@ -888,7 +900,7 @@ static void edu_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 			edu_set_state(sk, EDU_TCP_FIN_WAIT2);
 			/* an orphan must not wait forever for the peer's FIN */
 			if (sock_flag(sk, SOCK_DEAD))
-				edu_reset_rtx_timer(sk, EDU_TIMER_TIMEWAIT,
+				edu_arm_rtx_timer(sk, EDU_TIMER_TIMEWAIT,
 						    2 * edu_msl_jiffies());
 			else
 				sk->sk_state_change(sk);
@@ -980,7 +992,7 @@ static void edu_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 		if (cb->flags & EDU_ACK) {
 			edu_inc(sock_net(sk), EDU_MIB_INRSTS);
 			edu_inc(sock_net(sk), EDU_MIB_ATTEMPTFAILS);
-			edu_reset(sk, ECONNREFUSED);
+			edu_abort(sk, ECONNREFUSED);
 		}
 		goto drop;
 	}

@@ -359,7 +359,7 @@ static void edu_refuse_child(struct sock *child)
 	ces->parent = NULL;
 	edu_send_rst(child);
 	sock_set_flag(child, SOCK_DEAD);
-	edu_child_done(child);
+	edu_teardown(child, true);
 	sock_put(parent);
 }
 
@@ -396,7 +396,7 @@ static void edu_child_from_request(struct sock *sk,
 	 * its lock held (__sk_dst_get() checks it)
 	 */
 	bh_lock_sock(child);
-	if (edu_route_connect(child))
+	if (edu_route_socket(child))
 		goto unborn;
 	edu_child_take_request(child, req);
 	edu_state_store(child, EDU_TCP_SYN_RCVD);
@@ -682,7 +682,7 @@ bool edu_listener_drop_child(struct sock *child)
 		return false;
 	ces->parent = NULL;
 	sock_set_flag(child, SOCK_DEAD);
-	edu_child_done(child);
+	edu_teardown(child, true);
 	sock_put(parent);
 	sock_put(child);	/* the reference accept() would have taken */
 	return true;
@@ -790,7 +790,7 @@ void edu_listen_stop(struct sock *sk)
 		if (child->sk_state != EDU_TCP_CLOSED)
 			edu_send_rst(child);
 		sock_set_flag(child, SOCK_DEAD);
-		edu_child_done(child);
+		edu_teardown(child, true);
 		bh_unlock_sock(child);
 		local_bh_enable();
 		sock_put(sk);

@@ -32,9 +32,6 @@
 #include <net/checksum.h>
 #include "edu_tcp.h"
 
-/* The header byte that holds the eight flags (RFC 9293 3.1). */
-#define EDU_FLAG_BYTE(th)	(((u8 *)(th))[13])
-
 /* One wire segment cut from a super-segment that began at @first_seq:
  * number it, keep PSH and FIN for the last, move the urgent pointer
  * (RFC 9293 3.1: it counts from this segment's own sequence number) and

@@ -47,38 +47,6 @@
  */
 #define EDU_INVALID_ACK_INTERVAL_MS	500
 
-/* The header byte that holds the eight flags (RFC 9293 3.1). */
-#define EDU_FLAG_BYTE(th)	(((u8 *)(th))[13])
-
-void edu_flags_str(u8 flags, char *buf)
-{
-	static const struct { u8 bit; char c; } letters[] = {
-		{ EDU_FIN, 'F' }, { EDU_SYN, 'S' }, { EDU_RST, 'R' },
-		{ EDU_PSH, 'P' }, { EDU_URG, 'U' }, { EDU_ECE, 'E' },
-		{ EDU_CWR, 'W' }, { EDU_ACK, '.' },
-	};
-	int i, n = 0;
-
-	for (i = 0; i < ARRAY_SIZE(letters); i++)
-		if (flags & letters[i].bit)
-			buf[n++] = letters[i].c;
-	if (!n)
-		buf[n++] = '-';
-	buf[n] = '\0';
-}
-
-void edu_opts_str(u16 mss, s8 wscale, char *buf, size_t size)
-{
-	if (mss && wscale >= 0)
-		snprintf(buf, size, "mss=%u,wscale=%d", mss, wscale);
-	else if (mss)
-		snprintf(buf, size, "mss=%u", mss);
-	else if (wscale >= 0)
-		snprintf(buf, size, "wscale=%d", wscale);
-	else
-		strscpy(buf, "-", size);
-}
-
 static void edu_trace_seg_out(const struct tcphdr *th, __be32 saddr,
 			      __be32 daddr, u32 len, int state, u32 iss,
 			      u32 irs, u16 mss, s8 wscale)
@@ -673,11 +641,10 @@ static int edu_send_skb(struct sock *sk, struct sk_buff *skb)
 		/* like OutSegs, count the wire segments it stands for */
 		u32 segs = edu_wire_segs(es, skb->len);
 
-		cb->retransmitted = 1;
 		es->total_retrans += segs;
 		edu_add(net, EDU_MIB_RETRANSSEGS, segs);
 		if (cb->flags & EDU_SYN)
-			edu_inc(net, (cb->flags & EDU_ACK) || es->parent ?
+			edu_inc(net, (cb->flags & EDU_ACK) ?
 				EDU_MIB_SYNACKRETRANS : EDU_MIB_SYNRETRANS);
 		if (cb->flags & EDU_FIN)
 			edu_inc(net, EDU_MIB_FINRETRANS);
@@ -685,13 +652,10 @@ static int edu_send_skb(struct sock *sk, struct sk_buff *skb)
 		if (es->rtt_timing && seq_before(cb->seq, es->rtt_seq))
 			es->rtt_timing = false;
 		trace_edu_tcp_retransmit(sk, cb, skb->len);
-	} else {
-		cb->sent_us = div_u64(ktime_get_ns(), NSEC_PER_USEC);
-		if (!es->rtt_timing) {
-			es->rtt_timing = true;
-			es->rtt_seq = cb->end_seq;
-			es->rtt_start_us = cb->sent_us;
-		}
+	} else if (!es->rtt_timing) {	/* time this one (RFC 6298 3) */
+		es->rtt_timing = true;
+		es->rtt_seq = cb->end_seq;
+		es->rtt_start_us = div_u64(ktime_get_ns(), NSEC_PER_USEC);
 	}
 	if (es->urg_pending && seq_before(cb->seq, es->snd_up))
 		flags |= EDU_URG;
@@ -726,10 +690,10 @@ void edu_rearm_rtx(struct sock *sk)
 	struct edu_sock *es = edu_sk(sk);
 
 	if (es->snd_una != es->snd_max) {
-		edu_reset_rtx_timer(sk, EDU_TIMER_RETRANS, edu_rto_jiffies(sk));
+		edu_arm_rtx_timer(sk, EDU_TIMER_RETRANS, edu_rto_jiffies(sk));
 	} else if (!skb_queue_empty(&sk->sk_write_queue) && !es->snd_wnd) {
 		if (es->rtx_kind != EDU_TIMER_PERSIST)
-			edu_reset_rtx_timer(sk, EDU_TIMER_PERSIST,
+			edu_arm_rtx_timer(sk, EDU_TIMER_PERSIST,
 					    edu_rto_jiffies(sk));
 	} else if (es->rtx_kind == EDU_TIMER_RETRANS ||
 		   es->rtx_kind == EDU_TIMER_PERSIST) {
@@ -948,7 +912,7 @@ void edu_send_probe(struct sock *sk)
 	 */
 	es->probes_out++;
 	es->backoff = min_t(u8, es->backoff + 1, 30);
-	edu_reset_rtx_timer(sk, EDU_TIMER_PERSIST, edu_rto_jiffies(sk));
+	edu_arm_rtx_timer(sk, EDU_TIMER_PERSIST, edu_rto_jiffies(sk));
 }
 
 static void edu_queue_tail(struct sock *sk, struct sk_buff *skb)
@@ -1011,7 +975,7 @@ void edu_queue_fin(struct sock *sk)
 
 		if (!skb) {	/* cannot even close politely */
 			edu_send_rst(sk);
-			edu_reset(sk, ENOMEM);
+			edu_abort(sk, ENOMEM);
 			return;
 		}
 		skb_reserve(skb, EDU_HEADROOM);
@@ -1073,7 +1037,7 @@ static void edu_route_offload(struct sock *sk, const struct dst_entry *dst)
 }
 
 /* Route a connecting socket and fix its source address. */
-int edu_route_connect(struct sock *sk)
+int edu_route_socket(struct sock *sk)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct flowi4 *fl4 = &inet->cork.fl.u.ip4;

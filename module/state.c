@@ -72,11 +72,13 @@ static void edu_purge_queues(struct sock *sk)
 	edu_ofo_purge(sk);
 }
 
-/* Leave the tables and stop the timers; the references they held go with
- * them.  @traced is false when the socket hands over to a TIME-WAIT
- * remainder, which reports CLOSED itself when it expires.
+/* The end of a connection, whatever ended it: CLOSED, out of the tables,
+ * timers stopped (the references they held go with them), queues freed.
+ * @traced is false when the socket hands over to a TIME-WAIT remainder,
+ * which reports CLOSED itself when it expires.  A listener's code calls
+ * it directly for a child it no longer wants.
  */
-void __edu_done(struct sock *sk, bool traced)
+void edu_teardown(struct sock *sk, bool traced)
 {
 	if (traced)
 		edu_set_state(sk, EDU_TCP_CLOSED);
@@ -92,26 +94,21 @@ void __edu_done(struct sock *sk, bool traced)
 		sk->sk_state_change(sk);
 }
 
+/* The connection is over (a RST, its last ACK, a timeout): tear it down;
+ * a child still queued for accept() leaves through its listener, which
+ * holds it.  Once accept() took it, it ends like any socket.
+ */
 void edu_done(struct sock *sk)
 {
-	/* a child still queued at its listener leaves with the listener's
-	 * help; once accept() took it, it ends like any socket
-	 */
 	if (edu_sk(sk)->parent && edu_listener_drop_child(sk))
 		return;
-	__edu_done(sk, true);
+	edu_teardown(sk, true);
 }
 
-/* Called for a child that its listener no longer wants. */
-void edu_child_done(struct sock *sk)
-{
-	__edu_done(sk, true);
-}
-
-/* RFC 9293 3.10.7.4: an accepted RST or a failed retransmission ends the
- * connection and tells the user why.
+/* RFC 9293 3.10.7.4 and 3.8.3: an accepted RST or a failed
+ * retransmission aborts the connection and tells the user why.
  */
-void edu_reset(struct sock *sk, int err)
+void edu_abort(struct sock *sk, int err)
 {
 	if (sk->sk_state == EDU_TCP_ESTABLISHED ||
 	    sk->sk_state == EDU_TCP_CLOSE_WAIT)

@@ -282,7 +282,7 @@ static void edu_rto_expired(struct sock *sk)
 		if (sk->sk_state == EDU_TCP_SYN_SENT ||
 		    sk->sk_state == EDU_TCP_SYN_RCVD)
 			edu_inc(sock_net(sk), EDU_MIB_ATTEMPTFAILS);
-		edu_reset(sk, ETIMEDOUT);
+		edu_abort(sk, ETIMEDOUT);
 		return;
 	}
 	es->retries++;
@@ -331,7 +331,7 @@ void edu_persist_give_up(struct sock *sk)
 {
 	edu_inc(sock_net(sk), EDU_MIB_PERSISTABORTS);
 	edu_send_rst(sk);
-	edu_reset(sk, ETIMEDOUT);
+	edu_abort(sk, ETIMEDOUT);
 }
 
 /* The retransmission timer's work, with the socket's spinlock held. */
@@ -401,7 +401,7 @@ static void edu_sock_timer_cancel(struct sock *sk, struct edu_timer *t)
 		__sock_put(sk);
 }
 
-void edu_reset_rtx_timer(struct sock *sk, enum edu_rtx_kind kind,
+void edu_arm_rtx_timer(struct sock *sk, enum edu_rtx_kind kind,
 			 unsigned long delay)
 {
 	edu_sk(sk)->rtx_kind = kind;
@@ -501,7 +501,7 @@ static void edu_keepalive_expired(struct sock *sk)
 		trace_edu_tcp_timer(sk, edu_timer_name(EDU_TIMER_KEEPALIVE));
 		edu_inc(sock_net(sk), EDU_MIB_KEEPALIVETIMEOUTS);
 		edu_send_rst(sk);
-		edu_reset(sk, ETIMEDOUT);
+		edu_abort(sk, ETIMEDOUT);
 		return;
 	}
 	trace_edu_tcp_timer(sk, edu_timer_name(EDU_TIMER_KEEPALIVE));

@@ -148,14 +148,14 @@ void edu_enter_time_wait(struct sock *sk)
 	struct edu_tw *tw;
 
 	if (edu_tw_overflow(sock_net(sk))) {
-		__edu_done(sk, true);
+		edu_teardown(sk, true);
 		return;
 	}
 	edu_set_state(sk, EDU_TCP_TIME_WAIT);
 	tw = kzalloc(sizeof(*tw), GFP_ATOMIC);
 	if (!tw) {
 		/* no memory: close at once, as Linux does */
-		__edu_done(sk, true);
+		edu_teardown(sk, true);
 		return;
 	}
 	tw->saddr = sk->sk_rcv_saddr;
@@ -172,7 +172,7 @@ void edu_enter_time_wait(struct sock *sk)
 	INIT_HLIST_NODE(&tw->bind_node);
 	/* hand the port to the remainder before the socket lets it go */
 	edu_tw_insert(sock_net(sk), tw);
-	__edu_done(sk, false);
+	edu_teardown(sk, false);
 	edu_unbind(sk);
 }
 

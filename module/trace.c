@@ -1,4 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
-/* edu_tcp: the tracepoints' definitions (see trace.h). */
+/*
+ * edu_tcp: the tracepoints' definitions (see trace.h), and the helpers
+ * that spell a segment's flags and options in them.
+ */
 #define CREATE_TRACE_POINTS
 #include "trace.h"
+
+/* packetdrill's and the ladder's letters: "S." is SYN-ACK, "-" none */
+void edu_flags_str(u8 flags, char *buf)
+{
+	static const struct { u8 bit; char c; } letters[] = {
+		{ EDU_FIN, 'F' }, { EDU_SYN, 'S' }, { EDU_RST, 'R' },
+		{ EDU_PSH, 'P' }, { EDU_URG, 'U' }, { EDU_ECE, 'E' },
+		{ EDU_CWR, 'W' }, { EDU_ACK, '.' },
+	};
+	int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(letters); i++)
+		if (flags & letters[i].bit)
+			buf[n++] = letters[i].c;
+	if (!n)
+		buf[n++] = '-';
+	buf[n] = '\0';
+}
+
+void edu_opts_str(u16 mss, s8 wscale, char *buf, size_t size)
+{
+	if (mss && wscale >= 0)
+		snprintf(buf, size, "mss=%u,wscale=%d", mss, wscale);
+	else if (mss)
+		snprintf(buf, size, "mss=%u", mss);
+	else if (wscale >= 0)
+		snprintf(buf, size, "wscale=%d", wscale);
+	else
+		strscpy(buf, "-", size);
+}
