@@ -183,7 +183,11 @@ t_proc_files() {
 		AttemptFails EstabResets SynRetrans SynAckRetrans FinRetrans
 		TimeWaitCreated TimeWaitExpired DelayedAcks FastRetrans RtoExpired
 		PersistProbes OutOfOrderQueued OutGsoSkbs GsoSegmented
-		KeepAliveProbes KeepAliveTimeouts"
+		KeepAliveProbes KeepAliveTimeouts SyncookiesSent SyncookiesRecv
+		SyncookiesFailed PeerMssClamped ChallengeAcksSkipped
+		InvalidAcksSkipped OutOfOrderCovered OutOfOrderPruned
+		PersistAborts TimeWaitOverflow AbortOnMemory MemoryPressures
+		MemoryPages MemoryPressure Orphans"
 	for n in $names; do
 		grep -Eq "^$n [0-9]+\$" /proc/net/edu_tcp_stat ||
 			{ fail "no '$n <number>' line in edu_tcp_stat"; rc=1; }
