@@ -42,9 +42,11 @@
  *       "established N MS", holds them until stdin ends (or -t s), then
  *       closes them all (-L: SO_LINGER {1, 0}) and prints "closed N MS".
  *
- * -s SEED seeds the PRNG (default: from the clock); the seed is printed
- * first, so `-s` with it replays the same segments (the DUT's answers,
- * its ISNs, may differ).  Output lines for scripts: "SENT class N",
+ * fuzz -k CLASS,... sends only these classes (the names of the SENT
+ * lines).  -s SEED seeds the PRNG (default: from the clock); the seed is
+ * printed first, so `-s` with it replays the same classes, flags, options
+ * and payloads (a second PRNG stream serves the answers; the DUT's ISNs,
+ * and so the live connections' numbers, differ from run to run).  Output lines for scripts: "SENT class N",
  * "REPLY flags N", "EXPECT counter N" (malformed segments sent, by the
  * edu_tcp drop counter each must raise), "STAT name N", "ANOMALY kind:
  * detail" (the first 20) and "ANOMALIES N".
@@ -143,6 +145,19 @@ static uint64_t rnd64(void)
 {
 	rng_state += 0x9e3779b97f4a7c15ULL;
 	return mix64(rng_state);
+}
+
+/* The generator's stream and the answers' (new connections, resets):
+ * what is generated depends on the seed only, not on the DUT's timing.
+ */
+static uint64_t rng_other;
+
+static void rng_swap(void)
+{
+	uint64_t t = rng_state;
+
+	rng_state = rng_other;
+	rng_other = t;
 }
 
 static uint32_t rnd32(void)
@@ -285,6 +300,7 @@ struct opts {
 	long bytes;
 	double lifetime;
 	int inflight;
+	const char *classes;
 	bool linger0;
 	bool verbose;
 };
@@ -296,7 +312,7 @@ static void usage(void)
 		"  -P PROTO  -i IF  -M DUTMAC  -d ADDR  -p PORT  -c CLOSEDPORT\n"
 		"  -S NET/LEN (spoofed sources)  -s SEED  -n COUNT  -r PPS\n"
 		"  -m MSS  -A PCT  -B ACKS  -C CONNS  -w S  -T S  -a ADDR\n"
-		"  -b BACKLOG  -z BYTES  -t S  -j INFLIGHT  -L  -v\n"
+		"  -b BACKLOG  -z BYTES  -t S  -j INFLIGHT  -k CLASS,...  -L  -v\n"
 		"(see the header of tools/edu_fuzz.c)\n");
 	exit(EXIT_USAGE);
 }
@@ -333,7 +349,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 	o->inflight = 256;
 	o->port = -1;
 	o->closed_port = -1;
-	while ((c = getopt(argc, argv, "P:i:M:d:p:c:S:s:n:r:m:A:B:C:w:T:a:b:z:t:j:Lv")) != -1) {
+	while ((c = getopt(argc, argv, "P:i:M:d:p:c:S:s:n:r:m:A:B:C:w:T:a:b:z:t:j:k:Lv")) != -1) {
 		switch (c) {
 		case 'P': o->proto = atoi(optarg); break;
 		case 'i': o->ifname = optarg; break;
@@ -373,6 +389,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		case 'z': o->bytes = atol(optarg); break;
 		case 't': o->lifetime = atof(optarg); break;
 		case 'j': o->inflight = atoi(optarg); break;
+		case 'k': o->classes = optarg; break;
 		case 'L': o->linger0 = true; break;
 		case 'v': o->verbose = true; break;
 		default: usage();
@@ -988,7 +1005,8 @@ struct fuzz {
 	long sent[F_NCLASS];
 	long exp_short, exp_badoff, exp_badcsum, exp_badopt;
 	long est, reset_by_peer, fin_by_peer, syn_timeouts, echoed, synack_other;
-	long acked_far, reborn;
+	long acked_far, reborn, doff_low, doff_beyond;
+	unsigned int only;	/* -k: classes to send, a bit each; 0 all */
 	uint8_t data[MAX_DATA];
 };
 
@@ -1076,6 +1094,7 @@ static void fuzz_maintain(struct fuzz *z)
 	double t = now_s();
 	int i;
 
+	rng_swap();
 	for (i = 0; i < z->o->conns; i++) {
 		struct conn *c = z->live[i] ? &z->c[z->live[i] - 1] : NULL;
 
@@ -1100,6 +1119,7 @@ static void fuzz_maintain(struct fuzz *z)
 		c->snd_nxt = c->iss;
 		send_syn(z, c);
 	}
+	rng_swap();
 }
 
 static void fuzz_answer(struct fuzz *z, const struct rseg *r)
@@ -1221,10 +1241,12 @@ static void fuzz_drain(struct fuzz *z)
 {
 	struct rseg r;
 
+	rng_swap();
 	while (wire_recv(&z->w, &r)) {
 		reply_flags[r.flags]++;
 		fuzz_answer(z, &r);
 	}
+	rng_swap();
 }
 
 /* Structurally bad options, by the rule of RFC 9293 3.1 and edu_tcp's
@@ -1488,7 +1510,8 @@ static void gen_target(struct fuzz *z, struct seg *s, enum fclass cl, struct con
 	}
 }
 
-static void fuzz_one(struct fuzz *z)
+/* One segment of a random class; false if -k left that class out. */
+static bool fuzz_one(struct fuzz *z)
 {
 	enum fclass cl, tcl;
 	struct conn *c = NULL;
@@ -1513,6 +1536,8 @@ static void fuzz_one(struct fuzz *z)
 		cl = F_SHORT;
 	else
 		cl = F_BAD_OPT;
+	if (z->only && !(z->only & (1u << cl)))
+		return false;
 
 	/* where a malformed segment goes: anywhere */
 	tcl = cl;
@@ -1550,14 +1575,19 @@ static void fuzz_one(struct fuzz *z)
 	case F_BAD_DOFF:
 		if (chance(50)) {
 			s.doff = rnd_below(5);
-		} else {	/* beyond the segment */
+			z->doff_low++;
+		} else {	/* beyond the segment, if a 4-bit offset can */
+			int words;
+
 			s.dlen = rnd_below(8);
-			s.doff = (20 + s.optlen + s.dlen) / 4 + 1 +
-				 rnd_below(15 - (20 + s.optlen + s.dlen) / 4);
-			if (s.doff > 15)
-				s.doff = 15;
-			if (s.doff * 4 <= 20 + s.optlen + s.dlen)
+			words = (20 + s.optlen + s.dlen) / 4;
+			if (words < 15) {
+				s.doff = words + 1 + rnd_below(15 - words);
+				z->doff_beyond++;
+			} else {
 				s.doff = rnd_below(5);
+				z->doff_low++;
+			}
 		}
 		z->exp_badoff++;
 		break;
@@ -1587,6 +1617,7 @@ static void fuzz_one(struct fuzz *z)
 	}
 	wire_send(&z->w, &s);
 	z->sent[cl]++;
+	return true;
 }
 
 static void fuzz_reset_all(struct fuzz *z)
@@ -1640,8 +1671,24 @@ static int cmd_fuzz(const struct opts *o)
 	printf("STAT initial_established %ld\n", z->est);
 	fflush(stdout);
 	t0 = now_s();
+	if (o->classes) {
+		char *list = strdup(o->classes), *tok, *save = NULL;
+
+		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			for (k = 0; k < F_HANDSHAKE; k++)
+				if (!strcmp(tok, fclass_name[k]))
+					break;
+			if (k == F_HANDSHAKE) {
+				fprintf(stderr, "edu_fuzz: -k: unknown class %s\n", tok);
+				usage();
+			}
+			z->only |= 1u << k;
+		}
+		free(list);
+	}
 	for (i = 0; i < n; i++) {
-		fuzz_one(z);
+		while (!fuzz_one(z))
+			;
 		if ((i & 15) == 15) {
 			fuzz_drain(z);
 			fuzz_maintain(z);
@@ -1679,6 +1726,8 @@ static int cmd_fuzz(const struct opts *o)
 	printf("EXPECT DropBadOffset %ld\n", z->exp_badoff);
 	printf("EXPECT DropBadCsum %ld\n", z->exp_badcsum);
 	printf("EXPECT DropBadOption %ld\n", z->exp_badopt);
+	printf("STAT bad_doff_below_5 %ld\n", z->doff_low);
+	printf("STAT bad_doff_beyond_segment %ld\n", z->doff_beyond);
 	printf("STAT established %ld\n", z->est);
 	printf("STAT reset_by_peer %ld\n", z->reset_by_peer);
 	printf("STAT fin_by_peer %ld\n", z->fin_by_peer);
@@ -2091,6 +2140,7 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	parse_opts(&o, argc - 1, argv + 1);
 	rng_state = o.seed;
+	rng_other = mix64(o.seed ^ 0x5eed);
 	printf("seed %llu\n", (unsigned long long)o.seed);
 	fflush(stdout);
 	if (!strcmp(cmd, "flood"))
