@@ -48,7 +48,9 @@ DRAIN=${EDU_FLOOD_DRAIN:-90}
 SEED=${EDU_FLOOD_SEED:-$(( $(date +%s) % 1000000 * 1000 + RANDOM % 1000 ))}
 PORT=7000
 BACKLOG=128
-TO=30
+# a client's limit per connection (connect and echo): the verdict is
+# CONNECT_MS, this only bounds the wait
+TO=10
 NTESTS=6
 
 require_env $NTESTS setup_wire
@@ -187,18 +189,18 @@ t_memory() {
 
 t_cookies() {
 	local n d rc=0 all=""
-	if [ ${#K1[@]} = 0 ]; then
+	if [ -z "$(cookie_lines)" ]; then
 		SKIP_REASON="no SyncookiesSent/Recv/Failed counters in $(is_edu &&
 			echo /proc/net/edu_tcp_stat || echo TcpExt)"
 		return 2
 	fi
-	for n in "${!K1[@]}"; do
-		all="$all $n+$((K1[$n] - ${K0[$n]:-0}))"
+	for n in SyncookiesSent SyncookiesRecv SyncookiesFailed; do
+		all="$all $n+$((${K1[$n]:-0} - ${K0[$n]:-0}))"
 	done
 	note "$all"
 	for n in SyncookiesSent SyncookiesRecv SyncookiesFailed; do
 		[ -n "${K1[$n]:-}" ] || { fail "no counter $n"; rc=1; continue; }
-		d=$((K1[$n] - ${K0[$n]:-0}))
+		d=$((${K1[$n]} - ${K0[$n]:-0}))
 		case $n in
 		SyncookiesRecv) [ "$ACK_PCT" = 0 ] && continue ;;
 		SyncookiesFailed) [ "$BOGUS" = 0 ] && continue ;;
