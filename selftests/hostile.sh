@@ -20,7 +20,8 @@
 #
 # Knobs: EDU_HOSTILE_SEGS (default 100000), EDU_HOSTILE_SEED (default: from
 # the clock; printed, and in the fuzzer test's name), EDU_HOSTILE_CONNS
-# (live connections the fuzzer keeps, default 8), EDU_HOSTILE_DRAIN (s
+# (live connections the fuzzer keeps, default 8), EDU_HOSTILE_RATE
+# (segments/s, default 0: as fast as it can), EDU_HOSTILE_DRAIN (s
 # for every socket to go, default 60).  With EDU_PROTO=6 the kernel's TCP
 # is the DUT; the edu_tcp drop counters are then replaced by TCP's InErrs
 # and InCsumErrors (TCP drops no segment for its options and counts no
@@ -32,6 +33,7 @@ set -u
 SEGS=${EDU_HOSTILE_SEGS:-100000}
 SEED=${EDU_HOSTILE_SEED:-$(( $(date +%s) % 1000000 * 1000 + RANDOM % 1000 ))}
 CONNS=${EDU_HOSTILE_CONNS:-8}
+RATE=${EDU_HOSTILE_RATE:-0}
 DRAIN=${EDU_HOSTILE_DRAIN:-60}
 TO=60
 PORT=7000
@@ -123,7 +125,7 @@ t_fuzz() {
 	t0=$(now_ms)
 	nsx "$NS_W" timeout -k 5 600 "$FUZZ" fuzz -P "$EDU_PROTO" -i "$WIRE_DEV" \
 		-M "$DUT_MAC" -d "$DUT_IP" -p $PORT -c $CLOSED -S "$SPOOF_NET" \
-		-n "$SEGS" -C "$CONNS" -s "$SEED" -w 3 >"$T/fuzz.out" 2>"$T/fuzz.err" &
+		-n "$SEGS" -C "$CONNS" -s "$SEED" -r "$RATE" -w 3 >"$T/fuzz.out" 2>"$T/fuzz.err" &
 	local fpid=$!
 	# the legitimate client, all along: transfers and echoes
 	while kill -0 "$fpid" 2>/dev/null; do

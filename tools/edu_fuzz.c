@@ -975,6 +975,8 @@ static const char *const fclass_name[F_NCLASS] = {
 
 enum cstate { C_SYNSENT = 1, C_EST, C_DEAD };
 
+#define SYN_RING	64
+
 struct conn {
 	uint32_t saddr;
 	uint16_t sport;
@@ -986,7 +988,7 @@ struct conn {
 	uint32_t irs, rcv_nxt;	/* the DUT's sequence space */
 	uint32_t max_end;	/* the furthest we sent near the window */
 	uint16_t peer_win;
-	uint32_t syn_seqs[8];	/* fuzzed SYNs sent on this tuple, a ring */
+	uint32_t syn_seqs[SYN_RING];	/* fuzzed SYNs sent on this tuple */
 	uint8_t nsyn;
 	double syn_t;
 	int syn_tries;
@@ -1122,6 +1124,34 @@ static void fuzz_maintain(struct fuzz *z)
 	rng_swap();
 }
 
+/* Was ack the answer to a SYN we fuzzed on this tuple?  Then our
+ * in-window RST closed the connection silently, that SYN reached the
+ * listener and a new child (SYN-RCVD) speaks for the tuple now.
+ */
+static bool acks_fuzzed_syn(const struct conn *c, uint32_t ack)
+{
+	int k, n = c->nsyn < SYN_RING ? c->nsyn : SYN_RING;
+
+	for (k = 0; k < n; k++)
+		if (c->syn_seqs[k] + 1 == ack)
+			return true;
+	return false;
+}
+
+/* A reborn tuple: reset the new child with the sequence number it wants. */
+static void conn_reborn(struct fuzz *z, struct conn *c, uint32_t ack)
+{
+	struct seg s;
+
+	z->reborn++;
+	c->state = C_DEAD;
+	conn_seg(z, c, &s, RST);
+	s.seq = ack;
+	s.ack = 0;
+	wire_send(&z->w, &s);
+	z->sent[F_HANDSHAKE]++;
+}
+
 static void fuzz_answer(struct fuzz *z, const struct rseg *r)
 {
 	struct conn *c;
@@ -1173,25 +1203,10 @@ static void fuzz_answer(struct fuzz *z, const struct rseg *r)
 	}
 	if ((r->flags & (SYN | ACK)) == (SYN | ACK)) {
 		if (r->ack != c->iss + 1) {
-			int k;
-
-			/* our in-window RST may have closed it silently, and a
-			 * fuzzed SYN on the tuple reached the listener
-			 */
-			for (k = 0; k < 8; k++)
-				if (c->syn_seqs[k] + 1 == r->ack && c->nsyn > k)
-					break;
-			if (k == 8) {
+			if (acks_fuzzed_syn(c, r->ack))
+				conn_reborn(z, c, r->ack);
+			else
 				anomaly("synack_bad_ack: ack %u for ISN %u", r->ack, c->iss);
-				return;
-			}
-			z->reborn++;
-			c->state = C_DEAD;
-			conn_seg(z, c, &s, RST);
-			s.seq = r->ack;
-			s.ack = 0;
-			wire_send(&z->w, &s);
-			z->sent[F_HANDSHAKE]++;
 			return;
 		}
 		if (c->state == C_SYNSENT) {
@@ -1210,7 +1225,10 @@ static void fuzz_answer(struct fuzz *z, const struct rseg *r)
 	if (c->state != C_EST)
 		return;
 	if (r->flags & ACK) {
-		if (after(r->ack, c->max_end)) {
+		if (after(r->ack, c->max_end) && acks_fuzzed_syn(c, r->ack)) {
+			conn_reborn(z, c, r->ack);
+			return;
+		} else if (after(r->ack, c->max_end)) {
 			z->acked_far++;
 			anomaly("ack_of_unsent: port %u acks %u, %u beyond what was sent",
 				r->dport, r->ack - c->iss, r->ack - c->max_end);
@@ -1611,9 +1629,9 @@ static bool fuzz_one(struct fuzz *z)
 			c->max_end = end;
 	}
 	if (c && (s.flags & SYN)) {
-		c->syn_seqs[c->nsyn % 8] = s.seq;
-		if (++c->nsyn == 16)
-			c->nsyn = 8;
+		c->syn_seqs[c->nsyn % SYN_RING] = s.seq;
+		if (++c->nsyn == 2 * SYN_RING)
+			c->nsyn = SYN_RING;
 	}
 	wire_send(&z->w, &s);
 	z->sent[cl]++;
