@@ -130,8 +130,24 @@ DURING_OK=0
 DURING_BAD=0
 SLAB_MAX=0
 ROWS_MAX=0
+# What the listener did with the SYNs (edu_tcp counters; kernel TCP's
+# TcpExt ListenOverflows/ListenDrops are among its cookie_lines' peers).
+listen_counters() {
+	if is_edu; then
+		nsx "$NS_B" awk '$1 ~ /^(DropListenOverflow|PassiveOpens|SynAckRetrans|InErrs)$/ {
+			printf "%s=%s ", $1, $2 }' /proc/net/edu_tcp_stat
+	else
+		nsx "$NS_B" cat /proc/net/netstat | awk '
+			$1 == "TcpExt:" && !h { for (i = 2; i <= NF; i++) n[i] = $i; h = 1; next }
+			$1 == "TcpExt:" { for (i = 2; i <= NF; i++)
+				if (n[i] ~ /^(ListenOverflows|ListenDrops|TCPReqQFullDrop|TCPReqQFullDoCookies)$/)
+					printf "%s=%s ", n[i], $i }'
+	fi
+}
+
 t_flood() {
 	local rc fpid t0 last=0
+	note "listener before: $(listen_counters)"
 	ksnap K0
 	: >"$T/client.all"
 	t0=$(now_ms)
@@ -157,6 +173,7 @@ t_flood() {
 	rc=$?
 	FLOOD_MS=$(($(now_ms) - t0))
 	ksnap K1
+	note "listener after: $(listen_counters)"
 	mem "right after the flood"
 	[ "$MEM_ROWS" -gt "$ROWS_MAX" ] && ROWS_MAX=$MEM_ROWS
 	note "edu_fuzz flood exit $rc after $FLOOD_MS ms"
