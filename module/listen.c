@@ -176,8 +176,9 @@ static struct edu_request *edu_request_new(struct sock *sk,
 	/* RFC 7323 2.2: a SYN's window is never scaled; the child starts
 	 * with the listener's buffers, empty
 	 */
-	req->rcv_window = min_t(u32, edu_rcv_window(sk), 0xffff);
 	req->adv_mss = edu_request_route_mss(req);
+	req->rcv_window = edu_pressure_window(sk, min_t(u32, edu_rcv_space(sk),
+							0xffff), req->adv_mss);
 	return req;
 }
 
@@ -525,7 +526,8 @@ void edu_listen_ack(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	req.adv_mss = edu_request_route_mss(&req);
-	req.rcv_window = min_t(u32, edu_rcv_window(sk), 0xffff);
+	req.rcv_window = edu_pressure_window(sk, min_t(u32, edu_rcv_space(sk),
+						       0xffff), req.adv_mss);
 	edu_child_from_request(sk, &req, skb, false);
 	return;
 reset:

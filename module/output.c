@@ -77,7 +77,7 @@ static void edu_trace_seg_out(const struct tcphdr *th, __be32 saddr,
  * the free space is offered; the peer can then never make us exceed
  * sk_rcvbuf by much.
  */
-u32 edu_rcv_window(struct sock *sk)
+u32 edu_rcv_space(struct sock *sk)
 {
 	/* Out-of-order data lies inside the window already offered, so it
 	 * must not close the window: else the segment that fills the hole
@@ -90,6 +90,23 @@ u32 edu_rcv_window(struct sock *sk)
 	if (space <= 0)
 		return 0;
 	return min_t(u32, space / 2, max);
+}
+
+/* The window to offer: the room, within memory pressure's limit. */
+u32 edu_rcv_window(struct sock *sk)
+{
+	return edu_pressure_window(sk, edu_rcv_space(sk), edu_sk(sk)->adv_mss);
+}
+
+/* Under memory pressure (memory.c) a window offers a few segments at
+ * most, as TCP's clamps itself to four of them: the right edge then stays
+ * where it is (it never moves back) while the data in flight drains.
+ */
+u32 edu_pressure_window(const struct sock *sk, u32 win, u16 mss)
+{
+	if (sk_under_memory_pressure(sk))
+		win = min_t(u32, win, 4U * mss);
+	return win;
 }
 
 /* The window field of a non-SYN segment.  RFC 9293 3.8.6.2.2 (receiver
