@@ -27,7 +27,9 @@
  * while the server keeps a TIME-WAIT for the same 4-tuple: --cport FIRST
  * makes the client bind ports FIRST, FIRST+1, ... in turn, so that no
  * SYN ever meets a TIME-WAIT (which the two protocols treat differently),
- * instead of picking ephemeral ports at random.
+ * instead of picking ephemeral ports at random.  --backlog N sets the
+ * listen() backlog (default 4096): make bench's cc_flood uses 128, so
+ * that a SYN flood overflows the queue and SYN cookies answer.
  *
  * idle memory: the growth of Slab and SUnreclaim in /proc/meminfo and of
  * the protocol's own slab cache ("TCP" or "EDU_TCP") in /proc/slabinfo,
@@ -81,6 +83,7 @@ struct opts {
 	int streams;			/* -j */
 	size_t len;			/* -l */
 	int conns;			/* -c */
+	int backlog;			/* --backlog */
 	double hold;			/* -H */
 	bool nodelay;			/* -N */
 	const char *srv_ns, *cli_ns;
@@ -94,6 +97,7 @@ static struct opts o = {
 	.secs = 5,
 	.streams = 1,
 	.conns = 1000,
+	.backlog = 4096,
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -185,7 +189,7 @@ static int make_listener(void)
 		die("setsockopt SO_REUSEADDR");
 	if (bind(fd, (struct sockaddr *)&o.srv, sizeof(o.srv)))
 		die("bind %s:%d", inet_ntoa(o.srv.sin_addr), ntohs(o.srv.sin_port));
-	if (listen(fd, 4096))
+	if (listen(fd, o.backlog))
 		die("listen");
 	return fd;
 }
@@ -657,6 +661,7 @@ static void bad_usage(void)
 		"  -p PORT    server port (default 5201)\n"
 		"  -b ADDR    client source address\n"
 		"  --cport N  cc: client ports N, N+1, ... in turn (see the source)\n"
+		"  --backlog N  listen() backlog (default 4096)\n"
 		"  -t SECS    duration of bulk, rr, cc (default 5)\n"
 		"  -n BYTES   bulk: send this much per stream instead of -t\n"
 		"  -j N       parallel streams (default 1)\n"
@@ -686,6 +691,7 @@ static void parse_args(int argc, char **argv)
 		{ "server-netns", required_argument, NULL, 's' },
 		{ "client-netns", required_argument, NULL, 'k' },
 		{ "cport", required_argument, NULL, 'o' },
+		{ "backlog", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *addr = "127.0.0.1";
@@ -710,6 +716,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'o':
 			o.cport = parse_num(optarg, 1);
+			break;
+		case 'g':
+			o.backlog = parse_num(optarg, 1);
 			break;
 		case 't':
 			o.secs = parse_num(optarg, 0.01);
