@@ -27,12 +27,15 @@
  * while the server keeps a TIME-WAIT for the same 4-tuple: --cport FIRST
  * makes the client bind ports FIRST, FIRST+1, ... in turn, so that no
  * SYN ever meets a TIME-WAIT (which the two protocols treat differently),
- * instead of picking ephemeral ports at random.
+ * instead of picking ephemeral ports at random.  --backlog N sets the
+ * listen() backlog (default 4096): make bench's cc_flood uses 128, so
+ * that a SYN flood overflows the queue and SYN cookies answer.
  *
  * idle memory: the growth of Slab and SUnreclaim in /proc/meminfo and of
  * the protocol's own slab cache ("TCP" or "EDU_TCP") in /proc/slabinfo,
  * from before the first connection to a second after the last, divided by
  * the number of sockets (two per connection: both ends live here).
+ * They are then aborted (SO_LINGER {1, 0}), leaving no TIME-WAIT behind.
  *
  * Every result is also printed as a line "RESULT key value unit" for
  * scripts.  Exit status: 0 ok, 2 usage, 3 socket or system error, 4 the
@@ -81,6 +84,7 @@ struct opts {
 	int streams;			/* -j */
 	size_t len;			/* -l */
 	int conns;			/* -c */
+	int backlog;			/* --backlog */
 	double hold;			/* -H */
 	bool nodelay;			/* -N */
 	const char *srv_ns, *cli_ns;
@@ -94,6 +98,7 @@ static struct opts o = {
 	.secs = 5,
 	.streams = 1,
 	.conns = 1000,
+	.backlog = 4096,
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -185,7 +190,7 @@ static int make_listener(void)
 		die("setsockopt SO_REUSEADDR");
 	if (bind(fd, (struct sockaddr *)&o.srv, sizeof(o.srv)))
 		die("bind %s:%d", inet_ntoa(o.srv.sin_addr), ntohs(o.srv.sin_port));
-	if (listen(fd, 4096))
+	if (listen(fd, o.backlog))
 		die("listen");
 	return fd;
 }
@@ -587,8 +592,15 @@ static void run_idle(int lfd)
 	fflush(stdout);
 	if (o.hold > 0)
 		usleep(o.hold * 1e6);
-	for (i = 0; i < 2 * o.conns; i++)
+	/* abort them (SO_LINGER {1, 0}: a RST each): no TIME-WAIT outlives
+	 * the run to be freed during the next one's measurement
+	 */
+	for (i = 0; i < 2 * o.conns; i++) {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+		setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		close(fds[i]);
+	}
 	free(fds);
 }
 
@@ -657,6 +669,7 @@ static void bad_usage(void)
 		"  -p PORT    server port (default 5201)\n"
 		"  -b ADDR    client source address\n"
 		"  --cport N  cc: client ports N, N+1, ... in turn (see the source)\n"
+		"  --backlog N  listen() backlog (default 4096)\n"
 		"  -t SECS    duration of bulk, rr, cc (default 5)\n"
 		"  -n BYTES   bulk: send this much per stream instead of -t\n"
 		"  -j N       parallel streams (default 1)\n"
@@ -686,6 +699,7 @@ static void parse_args(int argc, char **argv)
 		{ "server-netns", required_argument, NULL, 's' },
 		{ "client-netns", required_argument, NULL, 'k' },
 		{ "cport", required_argument, NULL, 'o' },
+		{ "backlog", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *addr = "127.0.0.1";
@@ -710,6 +724,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'o':
 			o.cport = parse_num(optarg, 1);
+			break;
+		case 'g':
+			o.backlog = parse_num(optarg, 1);
 			break;
 		case 't':
 			o.secs = parse_num(optarg, 0.01);
