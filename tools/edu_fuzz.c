@@ -175,106 +175,7 @@ static bool chance(unsigned int pct)
 	return rnd_below(100) < pct;
 }
 
-/* ---- SHA-256 (FIPS 180-4), for the echo client ------------------------ */
-
-struct sha {
-	uint32_t h[8];
-	uint64_t n;
-	uint8_t blk[64];
-	unsigned int fill;
-};
-
-static const uint32_t sha_k[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
-	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
-	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
-	0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
-	0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
-	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
-	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-#define ROR(x, n)	(((x) >> (n)) | ((x) << (32 - (n))))
-
-static void sha_init(struct sha *s)
-{
-	static const uint32_t h0[8] = {
-		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-	};
-
-	memcpy(s->h, h0, sizeof(h0));
-	s->n = 0;
-	s->fill = 0;
-}
-
-static void sha_compress(struct sha *s, const uint8_t *p)
-{
-	uint32_t w[64], v[8], t1, t2;
-	int i;
-
-	for (i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (i = 16; i < 64; i++)
-		w[i] = w[i - 16] + w[i - 7] +
-		       (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3)) +
-		       (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10));
-	memcpy(v, s->h, sizeof(v));
-	for (i = 0; i < 64; i++) {
-		t1 = v[7] + (ROR(v[4], 6) ^ ROR(v[4], 11) ^ ROR(v[4], 25)) +
-		     ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha_k[i] + w[i];
-		t2 = (ROR(v[0], 2) ^ ROR(v[0], 13) ^ ROR(v[0], 22)) +
-		     ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-		memmove(v + 1, v, 7 * sizeof(v[0]));
-		v[4] += t1;
-		v[0] = t1 + t2;
-	}
-	for (i = 0; i < 8; i++)
-		s->h[i] += v[i];
-}
-
-static void sha_update(struct sha *s, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	s->n += len;
-	while (len) {
-		unsigned int k = 64 - s->fill;
-
-		if (k > len)
-			k = len;
-		memcpy(s->blk + s->fill, p, k);
-		s->fill += k;
-		p += k;
-		len -= k;
-		if (s->fill == 64) {
-			sha_compress(s, s->blk);
-			s->fill = 0;
-		}
-	}
-}
-
-static void sha_hex(struct sha *s, char out[65])
-{
-	uint64_t bits = s->n * 8;
-	uint8_t b = 0x80, len[8];
-	int i;
-
-	sha_update(s, &b, 1);
-	b = 0;
-	while (s->fill != 56)
-		sha_update(s, &b, 1);
-	for (i = 0; i < 8; i++)
-		len[i] = bits >> (56 - 8 * i);
-	sha_update(s, len, 8);
-	for (i = 0; i < 8; i++)
-		sprintf(out + 8 * i, "%08x", s->h[i]);
-}
+#include "sha256.h"	/* for the echo client */
 
 /* ---- options ------------------------------------------------------------- */
 
@@ -1957,7 +1858,7 @@ static int connect_tmo(const struct opts *o, double tmo)
 static int echo_once(const struct opts *o, int idx, double *conn_ms, double *total_ms,
 		     char *why, size_t whylen)
 {
-	struct sha ssent, srecv;
+	struct sha256 ssent, srecv;
 	char hs[65], hr[65];
 	static uint8_t out[16384], in[65536];
 	long sent = 0, got = 0;
@@ -1971,8 +1872,8 @@ static int echo_once(const struct opts *o, int idx, double *conn_ms, double *tot
 		snprintf(why, whylen, "connect: %s", strerror(-fd));
 		return -1;
 	}
-	sha_init(&ssent);
-	sha_init(&srecv);
+	sha256_init(&ssent);
+	sha256_init(&srecv);
 	rng_state = o->seed * 7919 + idx;
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -1999,7 +1900,7 @@ static int echo_once(const struct opts *o, int idx, double *conn_ms, double *tot
 				break;
 			}
 			if (n > 0) {
-				sha_update(&ssent, out, n);
+				sha256_update(&ssent, out, n);
 				sent += n;
 				/* rewind the stream by what was not taken */
 				if (n < want) {
@@ -2018,8 +1919,8 @@ static int echo_once(const struct opts *o, int idx, double *conn_ms, double *tot
 				break;
 			}
 			if (n == 0) {
-				sha_hex(&ssent, hs);
-				sha_hex(&srecv, hr);
+				sha256_hex(&ssent, hs);
+				sha256_hex(&srecv, hr);
 				if (sent != o->bytes || got != sent || strcmp(hs, hr))
 					snprintf(why, whylen, "sent %ld %s echoed %ld %s",
 						 sent, hs, got, hr);
@@ -2030,7 +1931,7 @@ static int echo_once(const struct opts *o, int idx, double *conn_ms, double *tot
 				rng_state = save;
 				return strncmp(why, "sha256", 6) ? -1 : 0;
 			}
-			sha_update(&srecv, in, n);
+			sha256_update(&srecv, in, n);
 			got += n;
 		}
 	}
