@@ -1019,6 +1019,39 @@ drop:
 	kfree_skb(skb);
 }
 
+/* A segment that waited in the listener's backlog (a system call held
+ * the listener) behind a cookie's ACK: that ACK has since made the
+ * connection, which is the segment's now -- a RST the client sent right
+ * after its ACK must reach the child, not the listener, which would
+ * ignore it.  In softirq the demultiplexer has just looked; only the
+ * backlog needs a second look.  Returns true if the child took it.
+ */
+static bool edu_listen_redirect(struct sock *sk, struct sk_buff *skb)
+{
+	struct net *net = sock_net(sk);
+	struct sock *child;
+
+	if (!sock_owned_by_user(sk))
+		return false;
+	child = edu_lookup(net, ip_hdr(skb)->saddr, tcp_hdr(skb)->source,
+			   ip_hdr(skb)->daddr, tcp_hdr(skb)->dest);
+	if (!child)
+		return false;
+	local_bh_disable();
+	bh_lock_sock(child);
+	if (!sock_owned_by_user(child)) {
+		edu_do_rcv(child, skb);
+	} else if (sk_add_backlog(child, skb, READ_ONCE(child->sk_rcvbuf) +
+				  READ_ONCE(child->sk_sndbuf))) {
+		edu_drop(net, skb, EDU_DROP_MEMORY);
+		kfree_skb(skb);
+	}
+	bh_unlock_sock(child);
+	local_bh_enable();
+	sock_put(child);
+	return true;
+}
+
 /* RFC 9293 3.10.7.2 */
 static void edu_rcv_listen(struct sock *sk, struct sk_buff *skb)
 {
@@ -1080,6 +1113,8 @@ int edu_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct edu_sock *es = edu_sk(sk);
 
+	if (sk->sk_state == EDU_TCP_LISTEN && edu_listen_redirect(sk, skb))
+		return 0;
 	es->segs_in += edu_skb_segs(skb);
 	edu_trace_rcv(sk, skb);
 
