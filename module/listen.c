@@ -349,8 +349,8 @@ static int edu_request_become(struct sock *child,
 	return found ? 0 : -ENOENT;
 }
 
-/* The handshake's last ACK did not make the child ESTABLISHED (the
- * accept queue filled up since we looked): nobody will accept it.
+/* The handshake's last ACK did not make the child ESTABLISHED (its
+ * listener is closing): nobody will accept it.
  */
 static void edu_refuse_child(struct sock *child)
 {
@@ -640,7 +640,12 @@ bool edu_request_rcv(struct net *net, struct sk_buff *skb)
 
 /* ---- the accept queue ---- */
 
-/* The final ACK of the handshake: the child moves to the accept queue. */
+/* The final ACK of the handshake: the child moves to the accept queue.
+ * Its room was checked before the child was made (edu_accept_queue_full);
+ * ACKs on two CPUs may both have seen the last place free, and both are
+ * queued, as TCP's are: refusing the second now would reset a connection
+ * its peer already counts as open.  Only a closing listener refuses.
+ */
 bool edu_child_established(struct sock *child)
 {
 	struct edu_sock *ces = edu_sk(child);
@@ -649,8 +654,7 @@ bool edu_child_established(struct sock *child)
 	bool ok = false;
 
 	spin_lock_bh(&pes->queue_lock);
-	if (!pes->queues_closed && !ces->queued &&
-	    pes->accept_qlen <= READ_ONCE(parent->sk_max_ack_backlog)) {
+	if (!pes->queues_closed && !ces->queued) {
 		list_add_tail(&ces->child_node, &pes->accept_queue);
 		pes->accept_qlen++;
 		ces->queued = true;
