@@ -1019,19 +1019,20 @@ drop:
 	kfree_skb(skb);
 }
 
-/* A segment that waited in the listener's backlog (a system call held
- * the listener) behind a cookie's ACK: that ACK has since made the
- * connection, which is the segment's now -- a RST the client sent right
- * after its ACK must reach the child, not the listener, which would
- * ignore it.  In softirq the demultiplexer has just looked; only the
- * backlog needs a second look.  Returns true if the child took it.
+/* A segment that found the listener because its connection did not
+ * exist yet: it waited behind a cookie's ACK, in the listener's backlog
+ * (a system call held the listener) or on its spinlock (another CPU was
+ * handling that ACK).  The ACK has since made the connection, which is
+ * the segment's now -- a RST the client sent right after its ACK must
+ * reach the child, not the listener, which would ignore it.  A SYN is
+ * the listener's either way.  Returns true if the child took it.
  */
 static bool edu_listen_redirect(struct sock *sk, struct sk_buff *skb)
 {
 	struct net *net = sock_net(sk);
 	struct sock *child;
 
-	if (!sock_owned_by_user(sk))
+	if (EDU_SKB_CB(skb)->flags & EDU_SYN)
 		return false;
 	child = edu_lookup(net, ip_hdr(skb)->saddr, tcp_hdr(skb)->source,
 			   ip_hdr(skb)->daddr, tcp_hdr(skb)->dest);
