@@ -166,12 +166,15 @@ fill_release() {
 		grep -q '^closed' "$T/cli.out" && grep -q '^done' "$T/srv.out" && break
 		sleep 0.1
 	done
+	# MemoryPages is exact; /proc/net/protocols shows memory_allocated,
+	# which the kernel settles in per-CPU batches (as TCP's), so a page a
+	# CPU may still owe it, at most, once every page came back
 	for _ in $(seq 1 50); do
 		pages=$(mem_exact)
-		[ "$pages" = 0 ] && [ "$(mem_pages)" = 0 ] && return 0
+		[ "$pages" = 0 ] && [ "$(mem_pages)" -le "$(nproc)" ] && return 0
 		sleep 0.1
 	done
-	fail "MemoryPages $pages, memory column $(mem_pages) after every socket closed, expected 0"
+	fail "MemoryPages $pages, memory column $(mem_pages) after every socket closed, expected 0 (column: at most $(nproc))"
 	return 1
 }
 
