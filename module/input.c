@@ -1034,11 +1034,16 @@ static bool edu_listen_redirect(struct sock *sk, struct sk_buff *skb)
 
 	if (EDU_SKB_CB(skb)->flags & EDU_SYN)
 		return false;
+	/* from the backlog this is process context: the table lock and the
+	 * child's spinlock are softirq locks
+	 */
+	local_bh_disable();
 	child = edu_lookup(net, ip_hdr(skb)->saddr, tcp_hdr(skb)->source,
 			   ip_hdr(skb)->daddr, tcp_hdr(skb)->dest);
-	if (!child)
+	if (!child) {
+		local_bh_enable();
 		return false;
-	local_bh_disable();
+	}
 	bh_lock_sock(child);
 	if (!sock_owned_by_user(child)) {
 		edu_do_rcv(child, skb);
