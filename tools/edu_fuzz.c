@@ -681,8 +681,25 @@ static bool kset_add(struct kset *s, uint64_t key)
 
 /* ---- flood ----------------------------------------------------------- */
 
+/*
+ * The RST that ends a completed handshake waits this long after its ACK.
+ * Sent back to back, the two can take different CPUs' receive queues when
+ * this process moves between the sends; the RST can then reach the
+ * listener before the ACK has made the connection, is ignored there as
+ * RFC 9293 §3.10.7.2 says, and the connection it was meant for stays.
+ */
+#define FLOOD_RST_DELAY_S	0.2
+#define FLOOD_RST_MAX		8192
+
+struct flood_rst {
+	struct seg seg;
+	double due;
+};
+
 struct flood_stats {
 	long synacks, unique, bad_ack, rsts, other, acked;
+	struct flood_rst *rst;		/* a FIFO: due times only grow */
+	long rst_head, rst_tail;
 	long mss[8];		/* the most frequent MSS values seen */
 	int mss_val[8];
 	long mss_more;
@@ -712,6 +729,8 @@ static void syn_options(struct seg *s, int mss, bool full)
 	p[19] = 7;
 	s->optlen = 20;
 }
+
+static void flood_queue_rst(struct wire *w, struct flood_stats *st, const struct seg *rst);
 
 static void flood_answer(struct wire *w, const struct opts *o, const struct rseg *r,
 			 struct flood_stats *st, struct kset *seen)
@@ -764,9 +783,38 @@ static void flood_answer(struct wire *w, const struct opts *o, const struct rseg
 		wire_send(w, &a);
 		a.flags = RST;
 		a.ack = 0;
-		wire_send(w, &a);
+		flood_queue_rst(w, st, &a);
 		st->acked++;
 	}
+}
+
+/* RSTs whose time has come; all of them when final. */
+static void flood_send_rsts(struct wire *w, struct flood_stats *st, bool final)
+{
+	double now = now_s();
+
+	while (st->rst_head < st->rst_tail) {
+		struct flood_rst *q = &st->rst[st->rst_head % FLOOD_RST_MAX];
+
+		if (!final && q->due > now)
+			break;
+		wire_send(w, &q->seg);
+		st->rst_head++;
+	}
+}
+
+static void flood_queue_rst(struct wire *w, struct flood_stats *st, const struct seg *rst)
+{
+	struct flood_rst *q;
+
+	if (st->rst_tail - st->rst_head == FLOOD_RST_MAX) {
+		/* full: the oldest goes now, a little early */
+		wire_send(w, &st->rst[st->rst_head % FLOOD_RST_MAX].seg);
+		st->rst_head++;
+	}
+	q = &st->rst[st->rst_tail++ % FLOOD_RST_MAX];
+	q->seg = *rst;
+	q->due = now_s() + FLOOD_RST_DELAY_S;
 }
 
 static void flood_drain(struct wire *w, const struct opts *o, struct flood_stats *st,
@@ -778,6 +826,7 @@ static void flood_drain(struct wire *w, const struct opts *o, struct flood_stats
 		reply_flags[r.flags]++;
 		flood_answer(w, o, &r, st, seen);
 	}
+	flood_send_rsts(w, st, false);
 }
 
 static int cmd_flood(const struct opts *o)
@@ -791,6 +840,9 @@ static int cmd_flood(const struct opts *o)
 
 	wire_open(&w, o);
 	kset_init(&seen, n + 16);
+	st.rst = calloc(FLOOD_RST_MAX, sizeof(*st.rst));
+	if (!st.rst)
+		die("out of memory");
 	total = n + o->bogus_acks;
 	t0 = now_s();
 	for (i = 0; i < total; i++) {
@@ -838,6 +890,8 @@ static int cmd_flood(const struct opts *o)
 		poll(&p, 1, 100);
 		flood_drain(&w, o, &st, &seen);
 	}
+	flood_send_rsts(&w, &st, true);
+	free(st.rst);
 	printf("STAT syns_sent %ld\n", n);
 	printf("STAT bogus_acks_sent %ld\n", b);
 	printf("STAT synacks %ld\n", st.synacks);
