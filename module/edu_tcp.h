@@ -6,6 +6,7 @@
  * One concern per file:
  *   main.c    module parameters, registration and unwinding
  *   socket.c  struct proto / struct proto_ops: what system calls do
+ *   sockopt.c socket options: SOL_EDU_TCP, IPPROTO_TCP's names, TCP_INFO
  *   input.c   validating and processing received segments (RFC 9293 3.10.7)
  *   output.c  building and sending segments, retransmission
  *   offload.c cutting super-segments into wire segments (GSO)
@@ -572,6 +573,12 @@ int edu_prot_register(void);
 void edu_prot_unregister(void);
 void edu_init_sock_fields(struct sock *sk);
 void edu_conn_init(struct sock *sk);
+
+/* ---- sockopt.c ---- */
+int edu_setsockopt(struct socket *sock, int level, int optname,
+		   sockptr_t optval, unsigned int optlen);
+int edu_getsockopt(struct socket *sock, int level, int optname,
+		   char __user *optval, int __user *optlen);
 
 /* ---- listen.c ---- */
 void edu_listen_syn(struct sock *sk, struct sk_buff *skb);
