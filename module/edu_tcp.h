@@ -197,6 +197,8 @@ struct edu_sock {
 
 	u16	mss;		/* send MSS */
 	u16	adv_mss;	/* what we announced */
+	u16	user_mss;	/* TCP_MAXSEG's bound on both, 0: none */
+	u16	rcv_mss;	/* largest payload of one segment in */
 	/* set when the route is chosen (output.c, edu_route_socket) */
 	bool	csum_offload;	/* the device checksums our segments */
 	u32	gso_limit;	/* largest super-segment payload, 0: none */
@@ -283,6 +285,11 @@ struct edu_sock {
 	u64	bytes_in;
 	u64	bytes_out;
 	u32	total_retrans;
+	/* and for TCP_INFO (sockopt.c) */
+	u64	bytes_sent;	/* payload sent, retransmissions included */
+	u64	bytes_retrans;	/* payload sent again */
+	u32	data_segs_in;	/* segments that carried data */
+	u32	data_segs_out;
 
 	/* receive-side hardening (input.c; output.c's challenge ACKs):
 	 * jiffies of the last ACK that answered an invalid segment (a
@@ -557,6 +564,8 @@ void edu_sock_timers_init(struct sock *sk);
 void edu_arm_rtx_timer(struct sock *sk, enum edu_rtx_kind kind,
 			 unsigned long delay);
 void edu_stop_rtx_timer(struct sock *sk);
+/* the ACK delay (timer.c says why); TCP_INFO reports it */
+#define EDU_DELACK_MS	40
 void edu_schedule_delack(struct sock *sk);
 void edu_stop_delack(struct sock *sk);
 void edu_stop_timers(struct sock *sk);
@@ -579,6 +588,7 @@ int edu_setsockopt(struct socket *sock, int level, int optname,
 		   sockptr_t optval, unsigned int optlen);
 int edu_getsockopt(struct socket *sock, int level, int optname,
 		   char __user *optval, int __user *optlen);
+u16 edu_user_mss_clamp(const struct sock *sk, u16 mss);
 
 /* ---- listen.c ---- */
 void edu_listen_syn(struct sock *sk, struct sk_buff *skb);

@@ -1115,13 +1115,27 @@ static void edu_trace_rcv(struct sock *sk, struct sk_buff *skb)
 	}
 }
 
+/* What TCP_INFO counts of a segment in (its header still in front):
+ * segments, those with data, and the largest payload of one wire segment.
+ */
+static void edu_count_in(struct edu_sock *es, const struct sk_buff *skb)
+{
+	u16 segs = edu_skb_segs(skb);
+	u32 payload = skb->len - EDU_SKB_CB(skb)->doff;
+
+	es->segs_in += segs;
+	if (!payload)
+		return;
+	es->data_segs_in += segs;
+	es->rcv_mss = max_t(u32, es->rcv_mss,
+			    min_t(u32, DIV_ROUND_UP(payload, segs), es->adv_mss));
+}
+
 int edu_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
-	struct edu_sock *es = edu_sk(sk);
-
 	if (sk->sk_state == EDU_TCP_LISTEN && edu_listen_redirect(sk, skb))
 		return 0;
-	es->segs_in += edu_skb_segs(skb);
+	edu_count_in(edu_sk(sk), skb);
 	edu_trace_rcv(sk, skb);
 
 	switch (sk->sk_state) {
@@ -1147,7 +1161,7 @@ void edu_child_rcv(struct sock *child, struct sk_buff *skb)
 {
 	struct edu_sock *es = edu_sk(child);
 
-	es->segs_in += edu_skb_segs(skb);
+	edu_count_in(es, skb);
 	es->rcv_tstamp = jiffies;
 	edu_rcv_synchronized(child, skb);
 }

@@ -176,7 +176,7 @@ static struct edu_request *edu_request_new(struct sock *sk,
 	/* RFC 7323 2.2: a SYN's window is never scaled; the child starts
 	 * with the listener's buffers, empty
 	 */
-	req->adv_mss = edu_request_route_mss(req);
+	req->adv_mss = edu_user_mss_clamp(sk, edu_request_route_mss(req));
 	req->rcv_window = edu_pressure_window(sk, min_t(u32, edu_rcv_space(sk),
 							0xffff), req->adv_mss);
 	return req;
@@ -271,6 +271,7 @@ static struct sock *edu_clone_listener(struct sock *sk,
 	       sizeof(*ces) - sizeof(ces->inet));
 	edu_init_sock_fields(child);
 	ces->nodelay = les->nodelay;
+	ces->user_mss = les->user_mss;
 	ces->keep_idle = les->keep_idle;
 	ces->keep_intvl = les->keep_intvl;
 	ces->keep_cnt = les->keep_cnt;
@@ -525,7 +526,7 @@ void edu_listen_ack(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
-	req.adv_mss = edu_request_route_mss(&req);
+	req.adv_mss = edu_user_mss_clamp(sk, edu_request_route_mss(&req));
 	req.rcv_window = edu_pressure_window(sk, min_t(u32, edu_rcv_space(sk),
 						       0xffff), req.adv_mss);
 	edu_child_from_request(sk, &req, skb, false);

@@ -14,9 +14,12 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>
 
 #include "kselftest_harness.h"
 #include "edu_common.h"
@@ -1150,6 +1153,298 @@ TEST(proc_many_rows)
 	}
 	close(lfd);
 	free(buf);
+}
+
+/* ---- TCP's own options at IPPROTO_TCP ---------------------------------- */
+
+/* net/tcp_states.h and net/tcp.h, which user space does not get */
+#define KTCP_ESTABLISHED	1
+#define TCP_CA_NAME_MAX		16
+
+/* An established pair of protocol @proto over loopback. */
+static int proto_pair(int proto, int *cli, int *srv)
+{
+	struct sockaddr_in addr;
+	socklen_t alen = sizeof(addr);
+	int lfd = socket(AF_INET, SOCK_STREAM, proto);
+
+	*cli = *srv = -1;
+	if (lfd < 0)
+		return -1;
+	edu_loopback(&addr, 0);
+	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) || listen(lfd, 4) ||
+	    getsockname(lfd, (struct sockaddr *)&addr, &alen))
+		goto out;
+	*cli = socket(AF_INET, SOCK_STREAM, proto);
+	if (*cli >= 0 && !connect(*cli, (struct sockaddr *)&addr, sizeof(addr)))
+		*srv = accept(lfd, NULL, NULL);
+out:
+	close(lfd);
+	if (*srv < 0) {
+		if (*cli >= 0)
+			close(*cli);
+		*cli = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Room for a struct tcp_info of any kernel: it grows at the end. */
+union tcp_info_buf {
+	struct tcp_info ti;
+	char room[1024];
+};
+
+static int tcp_info_of(int fd, union tcp_info_buf *b, socklen_t *len)
+{
+	memset(b, 0, sizeof(*b));
+	*len = sizeof(*b);
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, b, len);
+}
+
+/* Wait until nothing sent is unacknowledged (SIOCOUTQ, as for TCP). */
+static int wait_outq_empty(int fd)
+{
+	long long end = edu_now_ms() + WAIT_MS;
+	int outq;
+
+	do {
+		if (ioctl(fd, SIOCOUTQ, &outq))
+			return -1;
+		if (!outq)
+			return 0;
+		edu_sleep_ms(5);
+	} while (edu_now_ms() < end);
+	return -1;
+}
+
+#define INFO_BYTES	200000
+
+/* Send INFO_BYTES one way over a pair and read them all. */
+static void transfer_one_way(struct __test_metadata *_metadata, int cli, int srv)
+{
+	static unsigned char buf[INFO_BYTES], got[INFO_BYTES];
+
+	edu_fill(buf, sizeof(buf), 3, 0);
+	ASSERT_EQ((ssize_t)sizeof(buf), send(cli, buf, sizeof(buf), 0));
+	ASSERT_EQ((ssize_t)sizeof(got), recv(srv, got, sizeof(got), MSG_WAITALL));
+	EXPECT_EQ(-1, edu_check(got, sizeof(got), 3, 0));
+	ASSERT_EQ(0, wait_outq_empty(cli));
+}
+
+/*
+ * getsockopt(IPPROTO_TCP, TCP_INFO) gives the running kernel's struct
+ * tcp_info, as long as the kernel TCP's (6.12's is longer than 6.1's),
+ * filled with what the connection did: 200 000 bytes one way, all of
+ * them acknowledged, none lost on loopback.
+ */
+TEST(tcp_info_after_transfer)
+{
+	union tcp_info_buf c, s, k;
+	socklen_t clen, slen, klen;
+	int cli, srv, kcli, ksrv, mss = 0;
+	socklen_t mlen = sizeof(mss);
+
+	ASSERT_EQ(0, edu_pair(&cli, &srv));
+	transfer_one_way(_metadata, cli, srv);
+	ASSERT_EQ(0, tcp_info_of(cli, &c, &clen));
+	ASSERT_EQ(0, tcp_info_of(srv, &s, &slen));
+	ASSERT_EQ(0, getsockopt(cli, IPPROTO_TCP, TCP_MAXSEG, &mss, &mlen));
+
+	/* the same length as the kernel's TCP writes back */
+	ASSERT_EQ(0, proto_pair(IPPROTO_TCP, &kcli, &ksrv));
+	ASSERT_EQ(0, tcp_info_of(kcli, &k, &klen));
+	EXPECT_EQ(klen, clen);
+	EXPECT_EQ(klen, slen);
+	EXPECT_LE(sizeof(struct tcp_info), clen);
+	close(kcli);
+	close(ksrv);
+
+	EXPECT_EQ(KTCP_ESTABLISHED, c.ti.tcpi_state);
+	EXPECT_EQ(KTCP_ESTABLISHED, s.ti.tcpi_state);
+	EXPECT_EQ(0, c.ti.tcpi_ca_state);		/* TCP_CA_Open */
+	EXPECT_EQ((unsigned int)mss, c.ti.tcpi_snd_mss);
+	EXPECT_LT(500U, c.ti.tcpi_snd_mss);
+	EXPECT_LT(0U, c.ti.tcpi_snd_cwnd);
+	EXPECT_NE(0U, c.ti.tcpi_snd_ssthresh);
+	EXPECT_LT(0U, c.ti.tcpi_rto);
+	EXPECT_LT(0U, c.ti.tcpi_rtt);
+	EXPECT_LT(0U, c.ti.tcpi_advmss);
+	EXPECT_EQ(65535U, c.ti.tcpi_pmtu);	/* loopback's, within IP_MAX_MTU */
+	EXPECT_EQ(0U, c.ti.tcpi_unacked);
+	EXPECT_EQ(0U, c.ti.tcpi_total_retrans);
+	EXPECT_EQ(0U, c.ti.tcpi_retransmits);
+	EXPECT_EQ(0U, c.ti.tcpi_bytes_retrans);
+	EXPECT_EQ(0U, c.ti.tcpi_notsent_bytes);
+	/* the kernel's TCP counts its SYN too; edu_tcp the data only */
+	EXPECT_LE((__u64)INFO_BYTES, c.ti.tcpi_bytes_acked);
+	EXPECT_GE((__u64)INFO_BYTES + 1, c.ti.tcpi_bytes_acked);
+	EXPECT_EQ((__u64)INFO_BYTES, c.ti.tcpi_bytes_sent);
+	EXPECT_EQ((__u64)INFO_BYTES, s.ti.tcpi_bytes_received);
+	EXPECT_EQ(0U, s.ti.tcpi_bytes_acked);
+	EXPECT_LE(1U, c.ti.tcpi_data_segs_out);
+	EXPECT_LE(c.ti.tcpi_data_segs_out, c.ti.tcpi_segs_out);
+	EXPECT_LE(1U, s.ti.tcpi_data_segs_in);
+	EXPECT_LE(s.ti.tcpi_data_segs_in, s.ti.tcpi_segs_in);
+	EXPECT_EQ(0U, c.ti.tcpi_data_segs_in);
+	/* both ends scale their windows on loopback */
+	EXPECT_TRUE(c.ti.tcpi_options & TCPI_OPT_WSCALE);
+	EXPECT_LT(0U, c.ti.tcpi_snd_wnd);
+	/* the receiver saw segments as large as it allows */
+	EXPECT_LT(500U, s.ti.tcpi_rcv_mss);
+	EXPECT_GE(s.ti.tcpi_advmss, s.ti.tcpi_rcv_mss);
+	close(cli);
+	close(srv);
+}
+
+/* A short buffer gets a prefix, and its length is written back. */
+TEST(tcp_info_short_len_prefix)
+{
+	union tcp_info_buf b;
+	socklen_t len = 8;
+	int cli, srv;
+
+	ASSERT_EQ(0, edu_pair(&cli, &srv));
+	memset(&b, 0xa5, sizeof(b));
+	ASSERT_EQ(0, getsockopt(cli, IPPROTO_TCP, TCP_INFO, &b, &len));
+	EXPECT_EQ(8U, len);
+	EXPECT_EQ(KTCP_ESTABLISHED, b.ti.tcpi_state);
+	EXPECT_EQ(0xa5, (unsigned char)b.room[8]);	/* nothing past it */
+	len = 0;
+	EXPECT_EQ(0, getsockopt(cli, IPPROTO_TCP, TCP_INFO, &b, &len));
+	EXPECT_EQ(0U, len);
+	close(cli);
+	close(srv);
+}
+
+static void expect_enoprotoopt(struct __test_metadata *_metadata, int fd,
+			       int name)
+{
+	int val = 1;
+	socklen_t len = sizeof(val);
+
+	errno = 0;
+	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, name, &val, sizeof(val)));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	errno = 0;
+	EXPECT_EQ(-1, getsockopt(fd, IPPROTO_TCP, name, &val, &len));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+}
+
+/* An option TCP does not know fails with ENOPROTOOPT both ways, for the
+ * kernel's TCP and for us alike.
+ */
+TEST(tcp_unknown_option_enoprotoopt)
+{
+	int fd = edu_socket(0), kfd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, kfd);
+	expect_enoprotoopt(_metadata, kfd, 9999);
+	expect_enoprotoopt(_metadata, fd, 9999);
+	close(kfd);
+	close(fd);
+}
+
+/* TCP options edu_tcp cannot honour are refused, never taken in silence. */
+TEST(tcp_unhonoured_options_refused)
+{
+	static const int names[] = {
+		TCP_CORK, TCP_QUICKACK, TCP_USER_TIMEOUT, TCP_DEFER_ACCEPT,
+		TCP_FASTOPEN, TCP_NOTSENT_LOWAT, TCP_WINDOW_CLAMP, TCP_ULP,
+	};
+	unsigned int i;
+	int fd;
+
+	if (edu_is_kernel_tcp())
+		SKIP(return, "EDU_PROTO=6: the kernel's TCP honours them");
+	fd = edu_socket(0);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		expect_enoprotoopt(_metadata, fd, names[i]);
+	close(fd);
+}
+
+/* TCP_MAXSEG: TCP's bounds, read back before a connection, and a bound
+ * on the MSS of both ends of a connection made afterwards.
+ */
+TEST(tcp_maxseg_set)
+{
+	struct sockaddr_in addr;
+	int lfd, cli, srv, val;
+	socklen_t len = sizeof(val);
+
+	lfd = edu_socket(0);
+	ASSERT_LE(0, lfd);
+	val = 87;
+	EXPECT_EQ(-1, setsockopt(lfd, IPPROTO_TCP, TCP_MAXSEG, &val, sizeof(val)));
+	EXPECT_EQ(EINVAL, errno);
+	val = 32768;
+	EXPECT_EQ(-1, setsockopt(lfd, IPPROTO_TCP, TCP_MAXSEG, &val, sizeof(val)));
+	EXPECT_EQ(EINVAL, errno);
+	val = 1000;
+	ASSERT_EQ(0, setsockopt(lfd, IPPROTO_TCP, TCP_MAXSEG, &val, sizeof(val)));
+	val = 0;
+	ASSERT_EQ(0, getsockopt(lfd, IPPROTO_TCP, TCP_MAXSEG, &val, &len));
+	EXPECT_EQ(1000, val);
+	edu_loopback(&addr, 0);
+	len = sizeof(addr);
+	ASSERT_EQ(0, bind(lfd, (struct sockaddr *)&addr, sizeof(addr)));
+	ASSERT_EQ(0, listen(lfd, 4));
+	ASSERT_EQ(0, getsockname(lfd, (struct sockaddr *)&addr, &len));
+
+	/* the listener's bound: its SYN-ACK announces it */
+	cli = edu_connect(&addr, 0);
+	ASSERT_LE(0, cli);
+	srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, srv);
+	len = sizeof(val);
+	ASSERT_EQ(0, getsockopt(cli, IPPROTO_TCP, TCP_MAXSEG, &val, &len));
+	EXPECT_GE(1000, val);
+	EXPECT_LT(900, val);
+	ASSERT_EQ(0, getsockopt(srv, IPPROTO_TCP, TCP_MAXSEG, &val, &len));
+	EXPECT_GE(1000, val);
+	EXPECT_LT(900, val);
+	close(srv);
+	close(cli);
+
+	/* the connecting side's bound: its SYN announces it */
+	cli = edu_socket(0);
+	ASSERT_LE(0, cli);
+	val = 700;
+	ASSERT_EQ(0, setsockopt(cli, IPPROTO_TCP, TCP_MAXSEG, &val, sizeof(val)));
+	ASSERT_EQ(0, connect(cli, (struct sockaddr *)&addr, sizeof(addr)));
+	srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, srv);
+	ASSERT_EQ(0, getsockopt(cli, IPPROTO_TCP, TCP_MAXSEG, &val, &len));
+	EXPECT_GE(700, val);
+	EXPECT_LT(600, val);
+	ASSERT_EQ(0, getsockopt(srv, IPPROTO_TCP, TCP_MAXSEG, &val, &len));
+	EXPECT_GE(700, val);
+	EXPECT_LT(600, val);
+	close(srv);
+	close(cli);
+	close(lfd);
+}
+
+/* iperf3 reads TCP_CONGESTION and gives up if it cannot: edu_tcp's is
+ * reno; an algorithm nobody has is ENOENT, as TCP answers.
+ */
+TEST(tcp_congestion_reno)
+{
+	char name[TCP_CA_NAME_MAX + 1] = "";
+	socklen_t len = TCP_CA_NAME_MAX;
+	int fd = edu_socket(0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &len));
+	EXPECT_EQ(TCP_CA_NAME_MAX, (int)len);
+	if (!edu_is_kernel_tcp())
+		EXPECT_STREQ("reno", name);
+	EXPECT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "reno", 4));
+	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "no-such-cc", 10));
+	EXPECT_EQ(ENOENT, errno);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
