@@ -714,10 +714,14 @@ static void edu_data_queue(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);		/* a pure ACK */
 		return;
 	}
-	/* RFC 1122 4.2.2.13: new data for a socket whose user will never
-	 * read again is answered with RST, so the sender learns it is lost
+	/* RFC 1122 4.2.2.13: new data for a socket whose user closed it
+	 * (or shut both ways) is answered with RST, so the sender learns
+	 * it is lost.  shutdown(SHUT_RD) alone is no close: as on Linux,
+	 * data still comes in and is queued (and recv() hands it out).
 	 */
 	if ((sk->sk_shutdown & RCV_SHUTDOWN) && skb->len &&
+	    ((1 << sk->sk_state) & ((1 << EDU_TCP_FIN_WAIT1) |
+				    (1 << EDU_TCP_FIN_WAIT2))) &&
 	    seq_after(cb->seq + skb->len, es->rcv_nxt)) {
 		kfree_skb(skb);
 		edu_send_rst(sk);

@@ -1447,4 +1447,45 @@ TEST(tcp_congestion_reno)
 	close(fd);
 }
 
+/* What the peer of a SHUT_RD socket sees when it sends: nothing special,
+ * the data is taken, acknowledged and can be read.
+ */
+static void shut_rd_then_data(struct __test_metadata *_metadata, int proto)
+{
+	int cli, srv, err = -1;
+	socklen_t len = sizeof(err);
+	char buf[8];
+
+	ASSERT_EQ(0, proto_pair(proto, &cli, &srv));
+	ASSERT_EQ(0, shutdown(srv, SHUT_RD));
+	ASSERT_EQ(3, send(cli, "abc", 3, MSG_NOSIGNAL));
+	ASSERT_EQ(0, wait_outq_empty(cli));		/* acknowledged */
+	EXPECT_FALSE(edu_poll(cli, POLLIN, 100) & (POLLERR | POLLHUP));
+	EXPECT_EQ(0, getsockopt(cli, SOL_SOCKET, SO_ERROR, &err, &len));
+	EXPECT_EQ(0, err);
+	/* queued, and recv() hands it out before the EOF SHUT_RD gives */
+	EXPECT_EQ(3, recv(srv, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "abc", 3));
+	EXPECT_EQ(0, recv(srv, buf, sizeof(buf), MSG_DONTWAIT));
+	/* and the connection lives on, both ways */
+	EXPECT_EQ(2, send(cli, "de", 2, MSG_NOSIGNAL));
+	ASSERT_EQ(0, wait_outq_empty(cli));
+	EXPECT_EQ(2, send(srv, "fg", 2, MSG_NOSIGNAL));
+	EXPECT_EQ(2, recv(cli, buf, 2, MSG_WAITALL));
+	EXPECT_EQ(0, getsockopt(srv, SOL_SOCKET, SO_ERROR, &err, &len));
+	EXPECT_EQ(0, err);
+	close(cli);
+	close(srv);
+}
+
+/* Data after shutdown(SHUT_RD) is accepted as Linux does (review K7):
+ * no RST, no ECONNRESET; the kernel's TCP in the same test.
+ */
+TEST(shut_rd_then_data_accepted)
+{
+	ignore_sigpipe();
+	shut_rd_then_data(_metadata, IPPROTO_TCP);
+	shut_rd_then_data(_metadata, edu_proto());
+}
+
 TEST_HARNESS_MAIN
