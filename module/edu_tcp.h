@@ -105,7 +105,9 @@ struct edu_skb_cb {
 	u8	doff;		/* header length in bytes */
 	u8	wscale;		/* received window-scale option, if has_wscale */
 	u8	has_wscale:1;
+	u8	tw_reopen:1;	/* a SYN that ended a TIME-WAIT record */
 	u16	mss;		/* received MSS option, 0 when absent */
+	u32	tw_isn;		/* if tw_reopen: the ISN to answer it with */
 };
 
 #define EDU_SKB_CB(skb)	((struct edu_skb_cb *)&((skb)->cb[0]))

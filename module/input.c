@@ -1090,7 +1090,10 @@ static void edu_rcv_closed(struct sock *sk, struct sk_buff *skb)
 {
 	struct net *net = sock_net(sk);
 
-	if (!edu_tw_handle(net, skb)) {
+	/* a SYN that reopened a TIME-WAIT tuple here finds no listener
+	 * the way it came: dropped, it comes again to one (RFC 9293 3.8.1)
+	 */
+	if (!edu_tw_handle(net, skb) && !EDU_SKB_CB(skb)->tw_reopen) {
 		edu_trace_seg_in(skb, EDU_TCP_CLOSED, 0, 0);
 		edu_drop(net, skb, EDU_DROP_NOSOCKET);
 		edu_send_reset_reply(net, skb);

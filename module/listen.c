@@ -166,7 +166,9 @@ static struct edu_request *edu_request_new(struct sock *sk,
 	req->sport = th->dest;
 	req->dport = th->source;
 	req->irs = cb->seq;
-	req->iss = edu_isn(iph->daddr, iph->saddr, th->dest, th->source);
+	/* a SYN that reopened TIME-WAIT (timewait.c) brings its ISN */
+	req->iss = cb->tw_reopen ? cb->tw_isn :
+		   edu_isn(iph->daddr, iph->saddr, th->dest, th->source);
 	req->peer_mss = cb->mss;
 	req->peer_window = cb->window;
 	/* RFC 7323 1.3: scaling only if both SYNs carry the option */

@@ -1488,4 +1488,95 @@ TEST(shut_rd_then_data_accepted)
 	shut_rd_then_data(_metadata, edu_proto());
 }
 
+/* A client socket of @proto bound to 127.0.0.1:@port with SO_REUSEADDR. */
+static int bound_client(int proto, unsigned short port)
+{
+	struct sockaddr_in sin;
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM, proto);
+
+	if (fd < 0)
+		return -1;
+	edu_loopback(&sin, port);
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The server closes first and keeps TIME-WAIT; the client connects again
+ * at once from the same port.  Returns the milliseconds connect() took;
+ * *old_nxt and *new_iss: the server's SND.NXT before and ISS after, from
+ * EDU_TCP_INFO when @proto is ours.
+ */
+static long long reconnect_over_time_wait(struct __test_metadata *_metadata,
+					  int proto, unsigned int *old_nxt,
+					  unsigned int *new_iss)
+{
+	struct sockaddr_in addr;
+	socklen_t alen = sizeof(addr);
+	struct edu_tcp_info info;
+	int lfd, cli, srv;
+	unsigned short cport;
+	long long t0, ms;
+	char c;
+
+	lfd = socket(AF_INET, SOCK_STREAM, proto);
+	edu_loopback(&addr, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    listen(lfd, 4) || getsockname(lfd, (struct sockaddr *)&addr, &alen))
+		return -1;
+	cli = bound_client(proto, 0);
+	if (cli < 0 || connect(cli, (struct sockaddr *)&addr, sizeof(addr)))
+		return -1;
+	cport = edu_port_of(cli, false);
+	srv = accept(lfd, NULL, NULL);
+	if (srv < 0)
+		return -1;
+	if (proto != IPPROTO_TCP && !edu_info(srv, &info))
+		*old_nxt = info.snd_nxt + 1;	/* and the FIN */
+	close(srv);			/* active close: server side TIME-WAIT */
+	EXPECT_EQ(0, recv(cli, &c, 1, 0));
+	close(cli);
+	edu_sleep_ms(100);		/* the last ACK lands */
+
+	cli = bound_client(proto, cport);
+	if (cli < 0)
+		return -1;
+	t0 = edu_now_ms();
+	if (connect(cli, (struct sockaddr *)&addr, sizeof(addr)))
+		return -1;
+	ms = edu_now_ms() - t0;
+	srv = accept(lfd, NULL, NULL);
+	if (srv < 0)
+		return -1;
+	if (proto != IPPROTO_TCP && !edu_info(srv, &info))
+		*new_iss = info.iss;
+	close(cli);
+	close(srv);
+	close(lfd);
+	return ms;
+}
+
+/* RFC 9293 3.10.7.4, RFC 6191 (review K5): a SYN above the TIME-WAIT
+ * record's RCV.NXT reopens the tuple at once, with an ISN above the old
+ * SND.NXT, as the kernel's TCP does: no ACK, RST and a SYN again 1 s
+ * (one RTO) later.
+ */
+TEST(syn_reopens_time_wait)
+{
+	unsigned int old_nxt = 0, new_iss = 0;
+	long long ms;
+
+	ms = reconnect_over_time_wait(_metadata, IPPROTO_TCP, &old_nxt, &new_iss);
+	ASSERT_LE(0, ms);
+	EXPECT_GT(700, ms);
+	ms = reconnect_over_time_wait(_metadata, edu_proto(), &old_nxt, &new_iss);
+	ASSERT_LE(0, ms);
+	EXPECT_GT(700, ms);
+	if (!edu_is_kernel_tcp())
+		EXPECT_LT(0, (int)(new_iss - old_nxt));
+}
+
 TEST_HARNESS_MAIN
