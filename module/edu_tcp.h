@@ -279,6 +279,7 @@ struct edu_sock {
 	struct hlist_node	bind_node;
 	struct hlist_node	conn_node;
 	bool			bound;
+	bool			connect_bound;	/* the port came from connect() */
 	bool			hashed;
 
 	/* counters for EDU_TCP_INFO */
@@ -337,6 +338,7 @@ struct edu_tw {
 	u32			iss, irs;
 	u16			window;	/* header value for its ACKs */
 	bool			reuse;
+	bool			connect_bound;	/* as its socket's (table.c) */
 };
 
 /* A half-open connection at a listener, RFC 9293 3.10.7.2: what the
@@ -478,6 +480,7 @@ void edu_table_exit(void);
 int edu_bind_port(struct sock *sk, __be32 addr, u16 port);
 int edu_autobind(struct sock *sk);
 int edu_autobind_addr(struct sock *sk, __be32 addr);
+int edu_autobind_connect(struct sock *sk);
 int edu_start_listen(struct sock *sk);
 void edu_unbind(struct sock *sk);
 int edu_hash_conn(struct sock *sk);

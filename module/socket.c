@@ -283,13 +283,13 @@ static int edu_v4_connect(struct sock *sk, struct sockaddr_in *sin)
 	err = edu_route_socket(sk);
 	if (err)
 		goto fail;
-	if (!inet->inet_num) {
-		err = edu_autobind_addr(sk, inet->inet_rcv_saddr);
-		if (err)
-			goto fail;
-	}
-	/* a bound port's 4-tuple must not be live or in TIME-WAIT */
-	err = edu_hash_conn(sk);
+	/* a port shared with connections to other peers (table.c), or a
+	 * bound port whose 4-tuple must not be live or in TIME-WAIT
+	 */
+	if (!inet->inet_num)
+		err = edu_autobind_connect(sk);
+	else
+		err = edu_hash_conn(sk);
 	if (err)
 		goto fail;
 	/* S4: DF packets must not count connections from 0 */

@@ -195,6 +195,7 @@ void edu_enter_time_wait(struct sock *sk)
 	tw->iss = es->iss;
 	tw->irs = es->irs;
 	tw->reuse = sk->sk_reuse != SK_NO_REUSE;
+	tw->connect_bound = es->connect_bound;
 	tw->window = min_t(u32, edu_rcv_window(sk) >> es->rcv_wscale, 0xffff);
 	INIT_HLIST_NODE(&tw->conn_node);
 	INIT_HLIST_NODE(&tw->bind_node);

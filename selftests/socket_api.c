@@ -12,7 +12,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <net/if.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -1577,6 +1579,144 @@ TEST(syn_reopens_time_wait)
 	EXPECT_GT(700, ms);
 	if (!edu_is_kernel_tcp())
 		EXPECT_LT(0, (int)(new_iss - old_nxt));
+}
+
+/* ---- ephemeral ports shared across peers (review K4) ------------------ */
+
+#define NARROW_LOW	40000
+#define NARROW_PORTS	10
+
+static int write_file(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(s, f) < 0;
+	return fclose(f) || ret ? -1 : 0;
+}
+
+/* A namespace of our own, loopback up, NARROW_PORTS ephemeral ports, and
+ * no TIME-WAIT reuse by the kernel's TCP (its loopback default), so that
+ * both protocols play by RFC 9293 3.6 alone.
+ */
+static int narrow_netns(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	char range[32];
+	int fd, ret;
+
+	if (unshare(CLONE_NEWNET))
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	ifr.ifr_flags |= IFF_UP;
+	ret = ret ? ret : ioctl(fd, SIOCSIFFLAGS, &ifr);
+	close(fd);
+	snprintf(range, sizeof(range), "%d %d", NARROW_LOW,
+		 NARROW_LOW + NARROW_PORTS - 1);
+	if (ret || write_file("/proc/sys/net/ipv4/ip_local_port_range", range) ||
+	    write_file("/proc/sys/net/ipv4/tcp_tw_reuse", "0"))
+		return -1;
+	return 0;
+}
+
+/* One connection to @port that the client closes first (its side keeps
+ * TIME-WAIT).  0, or the errno of connect().
+ */
+static int connect_close_first(int proto, int lfd, unsigned short port)
+{
+	struct sockaddr_in addr;
+	int cli, srv, err = 0;
+	char c;
+
+	edu_loopback(&addr, port);
+	cli = socket(AF_INET, SOCK_STREAM, proto);
+	if (cli < 0)
+		return errno;
+	if (connect(cli, (struct sockaddr *)&addr, sizeof(addr))) {
+		err = errno;
+		close(cli);
+		return err;
+	}
+	srv = accept(lfd, NULL, NULL);
+	close(cli);
+	if (srv >= 0) {
+		if (recv(srv, &c, 1, 0) != 0)
+			err = EPROTO;
+		close(srv);
+	} else {
+		err = EPROTO;
+	}
+	return err;
+}
+
+/* How many connections to three peers, then to the first alone, before
+ * EADDRNOTAVAIL: counts[0..2] per server port; -1 on a setup failure.
+ */
+static int count_connections(int proto, int counts[3])
+{
+	unsigned short ports[3] = { 5001, 5002, 5003 };
+	int lfd[3], i, err, ret = 0;
+	struct sockaddr_in addr;
+
+	for (i = 0; i < 3; i++) {
+		counts[i] = 0;
+		lfd[i] = socket(AF_INET, SOCK_STREAM, proto);
+		edu_loopback(&addr, ports[i]);
+		if (lfd[i] < 0 || bind(lfd[i], (struct sockaddr *)&addr, sizeof(addr)) ||
+		    listen(lfd[i], 4))
+			return -1;
+	}
+	/* round robin over the three: 3 * NARROW_PORTS tuples in all */
+	for (i = 0; i < 3 * NARROW_PORTS - 5; i++) {
+		err = connect_close_first(proto, lfd[i % 3], ports[i % 3]);
+		if (err) {
+			ret = err == EADDRNOTAVAIL ? 0 : -1;
+			break;
+		}
+		counts[i % 3]++;
+	}
+	/* then the first peer until its tuples run out */
+	while (!ret && counts[0] <= NARROW_PORTS) {
+		err = connect_close_first(proto, lfd[0], ports[0]);
+		if (err) {
+			ret = err == EADDRNOTAVAIL ? 0 : -1;
+			break;
+		}
+		counts[0]++;
+	}
+	for (i = 0; i < 3; i++)
+		close(lfd[i]);
+	return ret;
+}
+
+/* A client that closes first keeps TIME-WAIT on each tuple it used; a
+ * local port still serves other peers (TCP's __inet_hash_connect), so
+ * with 10 ephemeral ports it reaches three servers 25 times, and one
+ * server gets EADDRNOTAVAIL only when its 10 tuples are all taken, as
+ * the kernel's TCP does.
+ */
+TEST(connect_port_shared_across_peers)
+{
+	int kcounts[3], counts[3];
+
+	if (narrow_netns())
+		SKIP(return, "no network namespace of our own (needs root)");
+	ASSERT_EQ(0, count_connections(IPPROTO_TCP, kcounts));
+	/* 25 round robin: 9, 8, 8; then the first peer up to its 10 */
+	EXPECT_EQ(NARROW_PORTS, kcounts[0]);
+	EXPECT_EQ(8, kcounts[1]);
+	EXPECT_EQ(8, kcounts[2]);
+	if (edu_is_kernel_tcp())
+		return;		/* its tuples are all in TIME-WAIT now */
+	ASSERT_EQ(0, count_connections(edu_proto(), counts));
+	EXPECT_EQ(kcounts[0], counts[0]);
+	EXPECT_EQ(kcounts[1], counts[1]);
+	EXPECT_EQ(kcounts[2], counts[2]);
 }
 
 TEST_HARNESS_MAIN
