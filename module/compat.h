@@ -35,6 +35,13 @@
 #define EDU_SET_FW_ALLOC(prot, var)	do { } while (0)
 #endif
 
+/* From 6.8, struct tcp_info reports the receive window too. */
+#ifdef EDU_HAVE_TCPI_RCV_WND
+#define edu_tcpi_set_rcv_wnd(ti, v)	((ti)->tcpi_rcv_wnd = (v))
+#else
+#define edu_tcpi_set_rcv_wnd(ti, v)	((void)(v))
+#endif
+
 /* Headers that moved. */
 /* Newer kernels (6.12 among them) keep skb_frag_unref() apart... */
 #ifdef EDU_HAVE_SKBUFF_REF_H

@@ -6,6 +6,7 @@
  * One concern per file:
  *   main.c    module parameters, registration and unwinding
  *   socket.c  struct proto / struct proto_ops: what system calls do
+ *   sockopt.c socket options: SOL_EDU_TCP, IPPROTO_TCP's names, TCP_INFO
  *   input.c   validating and processing received segments (RFC 9293 3.10.7)
  *   output.c  building and sending segments, retransmission
  *   offload.c cutting super-segments into wire segments (GSO)
@@ -104,7 +105,9 @@ struct edu_skb_cb {
 	u8	doff;		/* header length in bytes */
 	u8	wscale;		/* received window-scale option, if has_wscale */
 	u8	has_wscale:1;
+	u8	tw_reopen:1;	/* a SYN that ended a TIME-WAIT record */
 	u16	mss;		/* received MSS option, 0 when absent */
+	u32	tw_isn;		/* if tw_reopen: the ISN to answer it with */
 };
 
 #define EDU_SKB_CB(skb)	((struct edu_skb_cb *)&((skb)->cb[0]))
@@ -196,6 +199,8 @@ struct edu_sock {
 
 	u16	mss;		/* send MSS */
 	u16	adv_mss;	/* what we announced */
+	u16	user_mss;	/* TCP_MAXSEG's bound on both, 0: none */
+	u16	rcv_mss;	/* largest payload of one segment in */
 	/* set when the route is chosen (output.c, edu_route_socket) */
 	bool	csum_offload;	/* the device checksums our segments */
 	u32	gso_limit;	/* largest super-segment payload, 0: none */
@@ -274,6 +279,7 @@ struct edu_sock {
 	struct hlist_node	bind_node;
 	struct hlist_node	conn_node;
 	bool			bound;
+	bool			connect_bound;	/* the port came from connect() */
 	bool			hashed;
 
 	/* counters for EDU_TCP_INFO */
@@ -282,6 +288,11 @@ struct edu_sock {
 	u64	bytes_in;
 	u64	bytes_out;
 	u32	total_retrans;
+	/* and for TCP_INFO (sockopt.c) */
+	u64	bytes_sent;	/* payload sent, retransmissions included */
+	u64	bytes_retrans;	/* payload sent again */
+	u32	data_segs_in;	/* segments that carried data */
+	u32	data_segs_out;
 
 	/* receive-side hardening (input.c; output.c's challenge ACKs):
 	 * jiffies of the last ACK that answered an invalid segment (a
@@ -327,6 +338,7 @@ struct edu_tw {
 	u32			iss, irs;
 	u16			window;	/* header value for its ACKs */
 	bool			reuse;
+	bool			connect_bound;	/* as its socket's (table.c) */
 };
 
 /* A half-open connection at a listener, RFC 9293 3.10.7.2: what the
@@ -468,6 +480,7 @@ void edu_table_exit(void);
 int edu_bind_port(struct sock *sk, __be32 addr, u16 port);
 int edu_autobind(struct sock *sk);
 int edu_autobind_addr(struct sock *sk, __be32 addr);
+int edu_autobind_connect(struct sock *sk);
 int edu_start_listen(struct sock *sk);
 void edu_unbind(struct sock *sk);
 int edu_hash_conn(struct sock *sk);
@@ -556,6 +569,8 @@ void edu_sock_timers_init(struct sock *sk);
 void edu_arm_rtx_timer(struct sock *sk, enum edu_rtx_kind kind,
 			 unsigned long delay);
 void edu_stop_rtx_timer(struct sock *sk);
+/* the ACK delay (timer.c says why); TCP_INFO reports it */
+#define EDU_DELACK_MS	40
 void edu_schedule_delack(struct sock *sk);
 void edu_stop_delack(struct sock *sk);
 void edu_stop_timers(struct sock *sk);
@@ -572,6 +587,13 @@ int edu_prot_register(void);
 void edu_prot_unregister(void);
 void edu_init_sock_fields(struct sock *sk);
 void edu_conn_init(struct sock *sk);
+
+/* ---- sockopt.c ---- */
+int edu_setsockopt(struct socket *sock, int level, int optname,
+		   sockptr_t optval, unsigned int optlen);
+int edu_getsockopt(struct socket *sock, int level, int optname,
+		   char __user *optval, int __user *optlen);
+u16 edu_user_mss_clamp(const struct sock *sk, u16 mss);
 
 /* ---- listen.c ---- */
 void edu_listen_syn(struct sock *sk, struct sk_buff *skb);

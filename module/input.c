@@ -714,10 +714,14 @@ static void edu_data_queue(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);		/* a pure ACK */
 		return;
 	}
-	/* RFC 1122 4.2.2.13: new data for a socket whose user will never
-	 * read again is answered with RST, so the sender learns it is lost
+	/* RFC 1122 4.2.2.13: new data for a socket whose user closed it
+	 * (or shut both ways) is answered with RST, so the sender learns
+	 * it is lost.  shutdown(SHUT_RD) alone is no close: as on Linux,
+	 * data still comes in and is queued (and recv() hands it out).
 	 */
 	if ((sk->sk_shutdown & RCV_SHUTDOWN) && skb->len &&
+	    ((1 << sk->sk_state) & ((1 << EDU_TCP_FIN_WAIT1) |
+				    (1 << EDU_TCP_FIN_WAIT2))) &&
 	    seq_after(cb->seq + skb->len, es->rcv_nxt)) {
 		kfree_skb(skb);
 		edu_send_rst(sk);
@@ -1086,7 +1090,10 @@ static void edu_rcv_closed(struct sock *sk, struct sk_buff *skb)
 {
 	struct net *net = sock_net(sk);
 
-	if (!edu_tw_handle(net, skb)) {
+	/* a SYN that reopened a TIME-WAIT tuple here finds no listener
+	 * the way it came: dropped, it comes again to one (RFC 9293 3.8.1)
+	 */
+	if (!edu_tw_handle(net, skb) && !EDU_SKB_CB(skb)->tw_reopen) {
 		edu_trace_seg_in(skb, EDU_TCP_CLOSED, 0, 0);
 		edu_drop(net, skb, EDU_DROP_NOSOCKET);
 		edu_send_reset_reply(net, skb);
@@ -1115,13 +1122,27 @@ static void edu_trace_rcv(struct sock *sk, struct sk_buff *skb)
 	}
 }
 
+/* What TCP_INFO counts of a segment in (its header still in front):
+ * segments, those with data, and the largest payload of one wire segment.
+ */
+static void edu_count_in(struct edu_sock *es, const struct sk_buff *skb)
+{
+	u16 segs = edu_skb_segs(skb);
+	u32 payload = skb->len - EDU_SKB_CB(skb)->doff;
+
+	es->segs_in += segs;
+	if (!payload)
+		return;
+	es->data_segs_in += segs;
+	es->rcv_mss = max_t(u32, es->rcv_mss,
+			    min_t(u32, DIV_ROUND_UP(payload, segs), es->adv_mss));
+}
+
 int edu_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
-	struct edu_sock *es = edu_sk(sk);
-
 	if (sk->sk_state == EDU_TCP_LISTEN && edu_listen_redirect(sk, skb))
 		return 0;
-	es->segs_in += edu_skb_segs(skb);
+	edu_count_in(edu_sk(sk), skb);
 	edu_trace_rcv(sk, skb);
 
 	switch (sk->sk_state) {
@@ -1147,7 +1168,7 @@ void edu_child_rcv(struct sock *child, struct sk_buff *skb)
 {
 	struct edu_sock *es = edu_sk(child);
 
-	es->segs_in += edu_skb_segs(skb);
+	edu_count_in(es, skb);
 	es->rcv_tstamp = jiffies;
 	edu_rcv_synchronized(child, skb);
 }

@@ -166,7 +166,9 @@ static struct edu_request *edu_request_new(struct sock *sk,
 	req->sport = th->dest;
 	req->dport = th->source;
 	req->irs = cb->seq;
-	req->iss = edu_isn(iph->daddr, iph->saddr, th->dest, th->source);
+	/* a SYN that reopened TIME-WAIT (timewait.c) brings its ISN */
+	req->iss = cb->tw_reopen ? cb->tw_isn :
+		   edu_isn(iph->daddr, iph->saddr, th->dest, th->source);
 	req->peer_mss = cb->mss;
 	req->peer_window = cb->window;
 	/* RFC 7323 1.3: scaling only if both SYNs carry the option */
@@ -176,7 +178,7 @@ static struct edu_request *edu_request_new(struct sock *sk,
 	/* RFC 7323 2.2: a SYN's window is never scaled; the child starts
 	 * with the listener's buffers, empty
 	 */
-	req->adv_mss = edu_request_route_mss(req);
+	req->adv_mss = edu_user_mss_clamp(sk, edu_request_route_mss(req));
 	req->rcv_window = edu_pressure_window(sk, min_t(u32, edu_rcv_space(sk),
 							0xffff), req->adv_mss);
 	return req;
@@ -271,6 +273,7 @@ static struct sock *edu_clone_listener(struct sock *sk,
 	       sizeof(*ces) - sizeof(ces->inet));
 	edu_init_sock_fields(child);
 	ces->nodelay = les->nodelay;
+	ces->user_mss = les->user_mss;
 	ces->keep_idle = les->keep_idle;
 	ces->keep_intvl = les->keep_intvl;
 	ces->keep_cnt = les->keep_cnt;
@@ -525,7 +528,7 @@ void edu_listen_ack(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
-	req.adv_mss = edu_request_route_mss(&req);
+	req.adv_mss = edu_user_mss_clamp(sk, edu_request_route_mss(&req));
 	req.rcv_window = edu_pressure_window(sk, min_t(u32, edu_rcv_space(sk),
 						       0xffff), req.adv_mss);
 	edu_child_from_request(sk, &req, skb, false);

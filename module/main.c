@@ -17,11 +17,22 @@
 
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/net.h>
 #include <linux/mm.h>
 #include <linux/log2.h>
 #include <net/protocol.h>
 #include <net/inet_common.h>
 #include "edu_tcp.h"
+
+/* inet_create() asks for "net-pf-2-proto-253-type-1" when nobody serves
+ * socket(AF_INET, SOCK_STREAM, 253), so a system that can load modules
+ * loads edu_tcp then.  The alias is for the default number only: loaded
+ * with proto=254, the module still has to be loaded by hand.  SOCK_STREAM
+ * is an enum, which __stringify() would spell as its name, hence the
+ * number (checked in edu_init()).
+ */
+#define EDU_ALIAS_SOCK_STREAM	1
+MODULE_ALIAS_NET_PF_PROTO_TYPE(PF_INET, IPPROTO_EDU_TCP, EDU_ALIAS_SOCK_STREAM);
 
 int edu_proto = IPPROTO_EDU_TCP;
 module_param_named(proto, edu_proto, int, 0444);
@@ -190,6 +201,7 @@ static int __init edu_init(void)
 		       edu_proto);
 		return -EBUSY;
 	}
+	BUILD_BUG_ON(EDU_ALIAS_SOCK_STREAM != SOCK_STREAM);
 	edu_protosw.protocol = edu_proto;
 	edu_isn_init();
 	edu_limits_init();

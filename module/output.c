@@ -263,6 +263,10 @@ static int edu_transmit(struct sock *sk, struct sk_buff *skb, u8 flags, u32 seq)
 		edu_stop_delack(sk);
 	}
 	es->segs_out += segs;
+	if (payload) {
+		es->data_segs_out += segs;
+		es->bytes_sent += payload;
+	}
 	edu_add(sock_net(sk), EDU_MIB_OUTSEGS, segs);
 	if (flags & EDU_RST)
 		edu_inc(sock_net(sk), EDU_MIB_OUTRSTS);
@@ -659,6 +663,7 @@ static int edu_send_skb(struct sock *sk, struct sk_buff *skb)
 		u32 segs = edu_wire_segs(es, skb->len);
 
 		es->total_retrans += segs;
+		es->bytes_retrans += skb->len;
 		edu_add(net, EDU_MIB_RETRANSSEGS, segs);
 		if (cb->flags & EDU_SYN)
 			edu_inc(net, (cb->flags & EDU_ACK) ?
@@ -1016,8 +1021,9 @@ u16 edu_route_mss(struct sock *sk)
 	struct dst_entry *dst = __sk_dst_get(sk);
 	u32 mtu = dst ? min_t(u32, dst_mtu(dst), IP_MAX_MTU) : 576;
 
-	return max_t(u32, mtu - sizeof(struct iphdr) - sizeof(struct tcphdr),
-		     EDU_DEFAULT_MSS);
+	return edu_user_mss_clamp(sk, max_t(u32, mtu - sizeof(struct iphdr) -
+					    sizeof(struct tcphdr),
+					    EDU_DEFAULT_MSS));
 }
 
 /* How much payload one skb of the write queue may hold: one MSS, or a

@@ -66,8 +66,6 @@ static void edu_write_space(struct sock *sk)
 #define EDU_KEEPIDLE_S		7200
 #define EDU_KEEPINTVL_S		75
 #define EDU_KEEPCNT		9
-#define EDU_KEEP_MAX_S		32767
-#define EDU_KEEPCNT_MAX		127
 
 /* State a connection starts from, for a new socket or a reused one. */
 static void edu_init_conn_fields(struct edu_sock *es)
@@ -285,13 +283,13 @@ static int edu_v4_connect(struct sock *sk, struct sockaddr_in *sin)
 	err = edu_route_socket(sk);
 	if (err)
 		goto fail;
-	if (!inet->inet_num) {
-		err = edu_autobind_addr(sk, inet->inet_rcv_saddr);
-		if (err)
-			goto fail;
-	}
-	/* a bound port's 4-tuple must not be live or in TIME-WAIT */
-	err = edu_hash_conn(sk);
+	/* a port shared with connections to other peers (table.c), or a
+	 * bound port whose 4-tuple must not be live or in TIME-WAIT
+	 */
+	if (!inet->inet_num)
+		err = edu_autobind_connect(sk);
+	else
+		err = edu_hash_conn(sk);
 	if (err)
 		goto fail;
 	/* S4: DF packets must not count connections from 0 */
@@ -996,170 +994,6 @@ static void edu_close(struct sock *sk, long timeout)
 	sock_put(sk);		/* the owner's reference */
 }
 
-/* ---- socket options ---- */
-
-/* EDU_TCP_NODELAY, or TCP_NODELAY for programs written for TCP */
-/* The edu_tcp option a (level, name) pair means: our own level, or the
- * TCP names that programs written for TCP use.  -1 for anything else.
- */
-static int edu_opt(int level, int optname)
-{
-	if (level == SOL_EDU_TCP)
-		return optname;
-	if (level != SOL_TCP)
-		return -1;
-	switch (optname) {
-	case TCP_NODELAY:
-		return EDU_TCP_NODELAY;
-	case TCP_MAXSEG:
-		return EDU_TCP_MAXSEG;
-	case TCP_KEEPIDLE:
-		return EDU_TCP_KEEPIDLE;
-	case TCP_KEEPINTVL:
-		return EDU_TCP_KEEPINTVL;
-	case TCP_KEEPCNT:
-		return EDU_TCP_KEEPCNT;
-	}
-	return -1;
-}
-
-/* A new idle time takes effect at once, as it does for TCP. */
-static void edu_set_keepidle(struct sock *sk, int val)
-{
-	edu_sk(sk)->keep_idle = val;
-	if (sock_flag(sk, SOCK_KEEPOPEN) &&
-	    ((1 << sk->sk_state) & ((1 << EDU_TCP_ESTABLISHED) |
-				    (1 << EDU_TCP_CLOSE_WAIT))))
-		edu_keepalive_reset(sk);
-}
-
-static int edu_setsockopt(struct socket *sock, int level, int optname,
-			  sockptr_t optval, unsigned int optlen)
-{
-	struct sock *sk = sock->sk;
-	struct edu_sock *es = edu_sk(sk);
-	int opt = edu_opt(level, optname);
-	int val, err = 0;
-
-	if (level == SOL_IP)
-		return ip_setsockopt(sk, level, optname, optval, optlen);
-	if (opt != EDU_TCP_NODELAY && opt != EDU_TCP_KEEPIDLE &&
-	    opt != EDU_TCP_KEEPINTVL && opt != EDU_TCP_KEEPCNT)
-		return -ENOPROTOOPT;
-	if (optlen < sizeof(int))
-		return -EINVAL;
-	if (copy_from_sockptr(&val, optval, sizeof(val)))
-		return -EFAULT;
-	lock_sock(sk);
-	switch (opt) {
-	case EDU_TCP_NODELAY:
-		es->nodelay = !!val;
-		if (val)
-			edu_push(sk, true);
-		break;
-	case EDU_TCP_KEEPIDLE:
-		if (val < 1 || val > EDU_KEEP_MAX_S)
-			err = -EINVAL;
-		else
-			edu_set_keepidle(sk, val);
-		break;
-	case EDU_TCP_KEEPINTVL:
-		if (val < 1 || val > EDU_KEEP_MAX_S)
-			err = -EINVAL;
-		else
-			es->keep_intvl = val;
-		break;
-	case EDU_TCP_KEEPCNT:
-		if (val < 1 || val > EDU_KEEPCNT_MAX)
-			err = -EINVAL;
-		else
-			es->keep_cnt = val;
-		break;
-	}
-	release_sock(sk);
-	return err;
-}
-
-static void edu_fill_info(struct sock *sk, struct edu_tcp_info *info)
-{
-	struct edu_sock *es = edu_sk(sk);
-
-	memset(info, 0, sizeof(*info));
-	info->state = sk->sk_state;
-	info->backoff = es->backoff;
-	info->mss = es->mss;
-	info->iss = es->iss;
-	info->irs = es->irs;
-	info->snd_una = es->snd_una;
-	info->snd_nxt = es->snd_nxt;
-	info->rcv_nxt = es->rcv_nxt;
-	info->snd_wnd = es->snd_wnd;
-	info->rcv_wnd = seq_after(es->rcv_adv, es->rcv_nxt) ?
-			es->rcv_adv - es->rcv_nxt : 0;
-	info->cwnd = es->cwnd;
-	info->ssthresh = es->ssthresh;
-	info->srtt_us = es->srtt_us;
-	info->rttvar_us = es->rttvar_us;
-	info->rto_ms = es->rto_ms;
-	info->retransmits = es->total_retrans;
-	info->snd_wscale = es->snd_wscale;
-	info->rcv_wscale = es->rcv_wscale;
-	info->segs_in = es->segs_in;
-	info->segs_out = es->segs_out;
-	info->bytes_in = es->bytes_in;
-	info->bytes_out = es->bytes_out;
-}
-
-static int edu_getsockopt(struct socket *sock, int level, int optname,
-			  char __user *optval, int __user *optlen)
-{
-	struct sock *sk = sock->sk;
-	struct edu_tcp_info info;
-	int len, val;
-
-	if (level == SOL_IP)
-		return ip_getsockopt(sk, level, optname, optval, optlen);
-	optname = edu_opt(level, optname);
-	if (optname < 0)
-		return -ENOPROTOOPT;
-	if (get_user(len, optlen))
-		return -EFAULT;
-	if (len < 0)
-		return -EINVAL;
-
-	switch (optname) {
-	case EDU_TCP_INFO:
-		lock_sock(sk);
-		edu_fill_info(sk, &info);
-		release_sock(sk);
-		len = min_t(int, len, sizeof(info));
-		if (copy_to_user(optval, &info, len))
-			return -EFAULT;
-		return put_user(len, optlen);
-	case EDU_TCP_NODELAY:
-		val = edu_sk(sk)->nodelay;
-		break;
-	case EDU_TCP_MAXSEG:
-		val = edu_sk(sk)->mss;
-		break;
-	case EDU_TCP_KEEPIDLE:
-		val = edu_sk(sk)->keep_idle;
-		break;
-	case EDU_TCP_KEEPINTVL:
-		val = edu_sk(sk)->keep_intvl;
-		break;
-	case EDU_TCP_KEEPCNT:
-		val = edu_sk(sk)->keep_cnt;
-		break;
-	default:
-		return -ENOPROTOOPT;
-	}
-	len = min_t(int, len, sizeof(val));
-	if (copy_to_user(optval, &val, len))
-		return -EFAULT;
-	return put_user(len, optlen);
-}
-
 struct proto edu_prot = {
 	.name		= "EDU_TCP",
 	.owner		= THIS_MODULE,
@@ -1207,7 +1041,7 @@ const struct proto_ops edu_stream_ops = {
 	.ioctl		= edu_ioctl,
 	.listen		= edu_listen,
 	.shutdown	= edu_shutdown,
-	.setsockopt	= edu_setsockopt,
+	.setsockopt	= edu_setsockopt,	/* sockopt.c */
 	.getsockopt	= edu_getsockopt,
 	.sendmsg	= edu_sendmsg,
 	.recvmsg	= edu_recvmsg,

@@ -114,6 +114,8 @@ static void bind_insert(struct edu_net *en, struct sock *sk, __be32 addr,
 	edu_sk(sk)->bound = true;
 }
 
+static void conn_insert(struct edu_net *en, struct sock *sk);
+
 /* Explicit bind(); port 0 asks for an ephemeral port. */
 int edu_bind_port(struct sock *sk, __be32 addr, u16 port)
 {
@@ -168,6 +170,71 @@ int edu_autobind_addr(struct sock *sk, __be32 addr)
 int edu_autobind(struct sock *sk)
 {
 	return edu_autobind_addr(sk, inet_sk(sk)->inet_rcv_saddr);
+}
+
+/* May connect() take @port for a new connection?  As TCP's
+ * __inet_hash_connect(): only if every socket and TIME-WAIT record on
+ * the port got it the same way, from connect() (none bound it with
+ * bind(), none listens); then connections to different peers share it.
+ * en->lock held.
+ */
+static bool port_shared_by_connect(struct edu_net *en, u16 port)
+{
+	struct edu_sock *other;
+	struct edu_tw *tw;
+
+	hlist_for_each_entry(other, bind_bucket(en->bind_hash, port), bind_node)
+		if (other->inet.sk.sk_num == port && !other->connect_bound)
+			return false;
+	hlist_for_each_entry(tw, bind_bucket(en->twait_bind_hash, port), bind_node)
+		if (ntohs(tw->sport) == port && !tw->connect_bound)
+			return false;
+	return true;
+}
+
+static bool connect_port_usable(struct edu_net *en, struct sock *sk, u16 port)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	return port_shared_by_connect(en, port) &&
+	       !edu_tuple_taken(en, inet->inet_rcv_saddr, htons(port),
+				inet->inet_daddr, inet->inet_dport);
+}
+
+/* connect() on an unbound socket: an ephemeral port whose 4-tuple with
+ * this peer is free (live or TIME-WAIT: RFC 9293 3.6), shared with other
+ * connect()s to other peers, so that a client closing first runs out of
+ * ports per peer, not per namespace.  The port and the connection are
+ * taken under one lock hold, so two connect()s cannot take one tuple.
+ */
+int edu_autobind_connect(struct sock *sk)
+{
+	struct edu_net *en = edu_pernet(sock_net(sk));
+	int low, high, i, range, err = -EADDRNOTAVAIL;
+	u32 start;
+
+	inet_get_local_port_range(sock_net(sk), &low, &high);
+	range = high - low + 1;
+	if (range <= 0)
+		return -EADDRNOTAVAIL;
+	start = get_random_u32_below(range);
+	for (i = 0; i < range && err; i++) {
+		u16 port = low + (start + i) % range;
+
+		if (inet_is_local_reserved_port(sock_net(sk), port))
+			continue;
+		spin_lock_bh(&en->lock);
+		if (connect_port_usable(en, sk, port)) {
+			bind_insert(en, sk, inet_sk(sk)->inet_rcv_saddr, port);
+			edu_sk(sk)->connect_bound = true;
+			conn_insert(en, sk);
+			err = 0;
+		}
+		spin_unlock_bh(&en->lock);
+		if (!(i % 1024))
+			cond_resched();
+	}
+	return err;
 }
 
 /* Is this 4-tuple live or in TIME-WAIT (RFC 9293 3.6)?  en->lock held. */
@@ -297,6 +364,7 @@ void edu_unbind(struct sock *sk)
 	if (edu_sk(sk)->bound) {
 		hlist_del_init(&edu_sk(sk)->bind_node);
 		edu_sk(sk)->bound = false;
+		edu_sk(sk)->connect_bound = false;
 		/* a port given back is not ours any more; an explicit bind()
 		 * keeps its number for the next connect(), as TCP's does
 		 */

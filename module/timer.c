@@ -414,11 +414,9 @@ void edu_stop_rtx_timer(struct sock *sk)
 	edu_sock_timer_cancel(sk, &edu_sk(sk)->rtx_timer);
 }
 
-/* RFC 9293 3.8.6.3: delay an ACK by less than 0.5 s; Linux's 40 ms keeps
- * request/response traffic brisk.
+/* EDU_DELACK_MS (edu_tcp.h): RFC 9293 3.8.6.3 delays an ACK by less
+ * than 0.5 s; Linux's 40 ms keeps request/response traffic brisk.
  */
-#define EDU_DELACK_MS	40
-
 void edu_schedule_delack(struct sock *sk)
 {
 	struct edu_timer *t = &edu_sk(sk)->delack_timer;

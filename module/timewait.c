@@ -63,9 +63,34 @@ void edu_tw_insert(struct net *net, struct edu_tw *tw)
 	edu_inc(net, EDU_MIB_TIMEWAITCREATED);
 }
 
+/* RFC 1122 4.2.2.13, RFC 6191: the ISN that answers a SYN reopening a
+ * TIME-WAIT tuple lies above anything the old connection sent, by the
+ * largest unscaled window, so no old segment falls into the new window
+ * (Linux leaves the same gap).
+ */
+#define EDU_TW_ISN_GAP	(65535 + 2)
+
+/* A SYN (no ACK) above the record's RCV.NXT starts a new incarnation of
+ * the tuple (RFC 9293 3.10.7.4, RFC 6191): the record goes, and the SYN
+ * is the listener's to answer, with an ISN above the old SND.NXT.  A
+ * record whose expiry is already running is left to it.
+ */
+static bool edu_tw_reopen(struct edu_tw *tw, struct edu_skb_cb *cb)
+{
+	if ((cb->flags & (EDU_SYN | EDU_ACK | EDU_RST)) != EDU_SYN ||
+	    !seq_after(cb->seq, tw->rcv_nxt) || !edu_timer_cancel(&tw->timer))
+		return false;
+	tw_unhash(tw);
+	cb->tw_reopen = 1;
+	cb->tw_isn = tw->snd_nxt + EDU_TW_ISN_GAP;
+	return true;
+}
+
 /* RFC 9293 3.10.7.4 for TIME-WAIT: the only segment expected is the peer's
  * FIN again, which is acknowledged and restarts 2*MSL.  An exact RST ends
- * the remainder; a SYN or unexpected data gets an ACK (RFC 5961 4.2).
+ * the remainder; a new SYN above RCV.NXT ends it too and returns false,
+ * so that the listener takes the SYN (edu_tw_reopen()); another SYN or
+ * unexpected data gets an ACK (RFC 5961 4.2).
  */
 bool edu_tw_handle(struct net *net, struct sk_buff *skb)
 {
@@ -103,6 +128,9 @@ bool edu_tw_handle(struct net *net, struct sk_buff *skb)
 			 */
 			edu_timer_postpone(&tw->timer, 2 * edu_msl_jiffies());
 			ack = true;
+		} else if (edu_tw_reopen(tw, cb)) {
+			found = false;
+			gone = true;
 		} else if ((cb->flags & EDU_SYN) || cb->end_seq != cb->seq) {
 			ack = true;
 		}
@@ -167,6 +195,7 @@ void edu_enter_time_wait(struct sock *sk)
 	tw->iss = es->iss;
 	tw->irs = es->irs;
 	tw->reuse = sk->sk_reuse != SK_NO_REUSE;
+	tw->connect_bound = es->connect_bound;
 	tw->window = min_t(u32, edu_rcv_window(sk) >> es->rcv_wscale, 0xffff);
 	INIT_HLIST_NODE(&tw->conn_node);
 	INIT_HLIST_NODE(&tw->bind_node);

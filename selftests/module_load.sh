@@ -22,7 +22,7 @@ if [ -z "${PYTHON:-}" ]; then
 	if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 fi
 SYS=/sys/module/edu_tcp
-NTESTS=12
+NTESTS=13
 N=0
 FAILED=0
 PASSED=0
@@ -101,6 +101,16 @@ c.close(); assert a.recv(1) == b""
 a.close(); l.close()
 print("ok")
 EOF
+}
+
+# The alias inet_create() asks for on socket(AF_INET, SOCK_STREAM, 253)
+# with nobody serving it, so that modprobe can load edu_tcp then.
+t_alias() {
+	local want=net-pf-2-proto-253-type-1 got
+	got=$(modinfo -F alias "$KO") || { fail "modinfo -F alias failed"; return 1; }
+	printf '%s\n' "$got" | grep -qx -- "$want" && return 0
+	fail "no alias $want; modinfo says: ${got:-nothing}"
+	return 1
 }
 
 # insmod with a bad proto= must fail, leave nothing loaded and explain
@@ -285,6 +295,7 @@ trap cleanup EXIT
 
 echo "TAP version 13"
 echo "1..$NTESTS"
+t_alias; result $? "module alias for socket(AF_INET, SOCK_STREAM, 253)"
 t_bad_proto 6; result $? "insmod proto=6 refused"
 t_bad_proto 17; result $? "insmod proto=17 refused"
 t_bad_proto 300; result $? "insmod proto=300 refused"

@@ -12,11 +12,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <net/if.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>
 
 #include "kselftest_harness.h"
 #include "edu_common.h"
@@ -877,22 +882,87 @@ TEST(listener_linger_inherited)
 	close(lfd);
 }
 
-/* IP-level options set on the listener hold for its connections. */
+/* IP-level options set on the listener hold for its connections: TTL,
+ * PMTU discovery (review K2: a child once sent without DF), TOS.
+ */
 TEST(listener_ip_options_inherited)
 {
 	struct sockaddr_in addr;
-	int lfd, cli, srv, ttl = 33, got = 0;
+	int lfd, cli, srv, ttl = 33, pmtu = IP_PMTUDISC_DO, tos = 0x10, got = 0;
 	socklen_t len = sizeof(got);
 
 	lfd = edu_listener(&addr, 4);
 	ASSERT_LE(0, lfd);
 	ASSERT_EQ(0, setsockopt(lfd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)));
+	ASSERT_EQ(0, setsockopt(lfd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)));
+	ASSERT_EQ(0, setsockopt(lfd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)));
 	cli = edu_connect(&addr, 0);
 	ASSERT_LE(0, cli);
 	srv = accept(lfd, NULL, NULL);
 	ASSERT_LE(0, srv);
 	ASSERT_EQ(0, getsockopt(srv, IPPROTO_IP, IP_TTL, &got, &len));
 	EXPECT_EQ(33, got);
+	ASSERT_EQ(0, getsockopt(srv, IPPROTO_IP, IP_MTU_DISCOVER, &got, &len));
+	EXPECT_EQ(IP_PMTUDISC_DO, got);
+	ASSERT_EQ(0, getsockopt(srv, IPPROTO_IP, IP_TOS, &got, &len));
+	EXPECT_EQ(0x10, got);
+	close(srv);
+	close(cli);
+	close(lfd);
+}
+
+/* Socket-level and TCP options of the listener, as sk_clone_lock() gives
+ * them to TCP's children (review K2): timeouts, low-water mark,
+ * keep-alive and Nagle.  The receive timeout also acts.
+ */
+TEST(listener_socket_options_inherited)
+{
+	struct timeval rto = { 0, 300000 }, sto = { 2, 0 }, tv;
+	int lfd, cli, srv, one = 1, lowat = 7, idle = 99, got;
+	struct sockaddr_in addr;
+	socklen_t len;
+	long long t0, ms;
+	char c;
+
+	lfd = edu_listener(&addr, 4);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &rto, sizeof(rto)));
+	ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_SNDTIMEO, &sto, sizeof(sto)));
+	ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)));
+	ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
+	ASSERT_EQ(0, setsockopt(lfd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)));
+	ASSERT_EQ(0, setsockopt(lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
+	cli = edu_connect(&addr, 0);
+	ASSERT_LE(0, cli);
+	srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, srv);
+
+	len = sizeof(tv);
+	ASSERT_EQ(0, getsockopt(srv, SOL_SOCKET, SO_RCVTIMEO, &tv, &len));
+	EXPECT_EQ(0, tv.tv_sec);
+	EXPECT_EQ(300000, tv.tv_usec);
+	len = sizeof(tv);
+	ASSERT_EQ(0, getsockopt(srv, SOL_SOCKET, SO_SNDTIMEO, &tv, &len));
+	EXPECT_EQ(2, tv.tv_sec);
+	len = sizeof(got);
+	ASSERT_EQ(0, getsockopt(srv, SOL_SOCKET, SO_RCVLOWAT, &got, &len));
+	EXPECT_EQ(7, got);
+	ASSERT_EQ(0, getsockopt(srv, SOL_SOCKET, SO_KEEPALIVE, &got, &len));
+	EXPECT_EQ(1, got);
+	ASSERT_EQ(0, getsockopt(srv, IPPROTO_TCP, TCP_KEEPIDLE, &got, &len));
+	EXPECT_EQ(99, got);
+	ASSERT_EQ(0, getsockopt(srv, IPPROTO_TCP, TCP_NODELAY, &got, &len));
+	EXPECT_EQ(1, got);
+
+	t0 = edu_now_ms();
+	EXPECT_EQ(-1, recv(srv, &c, 1, 0));
+	EXPECT_EQ(EAGAIN, errno);
+	ms = edu_now_ms() - t0;
+	/* loosely: a loaded TCG guest's jiffies and its monotonic clock
+	 * drift apart (the kernel's TCP took 182 ms on the debug guest)
+	 */
+	EXPECT_LE(100, ms);
+	EXPECT_GT(WAIT_MS, ms);
 	close(srv);
 	close(cli);
 	close(lfd);
@@ -1150,6 +1220,568 @@ TEST(proc_many_rows)
 	}
 	close(lfd);
 	free(buf);
+}
+
+/* ---- TCP's own options at IPPROTO_TCP ---------------------------------- */
+
+/* net/tcp_states.h and net/tcp.h, which user space does not get */
+#define KTCP_ESTABLISHED	1
+#define TCP_CA_NAME_MAX		16
+
+/* An established pair of protocol @proto over loopback. */
+static int proto_pair(int proto, int *cli, int *srv)
+{
+	struct sockaddr_in addr;
+	socklen_t alen = sizeof(addr);
+	int lfd = socket(AF_INET, SOCK_STREAM, proto);
+
+	*cli = *srv = -1;
+	if (lfd < 0)
+		return -1;
+	edu_loopback(&addr, 0);
+	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) || listen(lfd, 4) ||
+	    getsockname(lfd, (struct sockaddr *)&addr, &alen))
+		goto out;
+	*cli = socket(AF_INET, SOCK_STREAM, proto);
+	if (*cli >= 0 && !connect(*cli, (struct sockaddr *)&addr, sizeof(addr)))
+		*srv = accept(lfd, NULL, NULL);
+out:
+	close(lfd);
+	if (*srv < 0) {
+		if (*cli >= 0)
+			close(*cli);
+		*cli = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Room for a struct tcp_info of any kernel: it grows at the end. */
+union tcp_info_buf {
+	struct tcp_info ti;
+	char room[1024];
+};
+
+static int tcp_info_of(int fd, union tcp_info_buf *b, socklen_t *len)
+{
+	memset(b, 0, sizeof(*b));
+	*len = sizeof(*b);
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, b, len);
+}
+
+/* Wait until nothing sent is unacknowledged (SIOCOUTQ, as for TCP). */
+static int wait_outq_empty(int fd)
+{
+	long long end = edu_now_ms() + WAIT_MS;
+	int outq;
+
+	do {
+		if (ioctl(fd, SIOCOUTQ, &outq))
+			return -1;
+		if (!outq)
+			return 0;
+		edu_sleep_ms(5);
+	} while (edu_now_ms() < end);
+	return -1;
+}
+
+#define INFO_BYTES	200000
+
+/* Send INFO_BYTES one way over a pair and read them all. */
+static void transfer_one_way(struct __test_metadata *_metadata, int cli, int srv)
+{
+	static unsigned char buf[INFO_BYTES], got[INFO_BYTES];
+
+	edu_fill(buf, sizeof(buf), 3, 0);
+	ASSERT_EQ((ssize_t)sizeof(buf), send(cli, buf, sizeof(buf), 0));
+	ASSERT_EQ((ssize_t)sizeof(got), recv(srv, got, sizeof(got), MSG_WAITALL));
+	EXPECT_EQ(-1, edu_check(got, sizeof(got), 3, 0));
+	ASSERT_EQ(0, wait_outq_empty(cli));
+}
+
+/*
+ * getsockopt(IPPROTO_TCP, TCP_INFO) gives the running kernel's struct
+ * tcp_info, as long as the kernel TCP's (6.12's is longer than 6.1's),
+ * filled with what the connection did: 200 000 bytes one way, all of
+ * them acknowledged, none lost on loopback.
+ */
+TEST(tcp_info_after_transfer)
+{
+	union tcp_info_buf c, s, k;
+	socklen_t clen, slen, klen;
+	int cli, srv, kcli, ksrv, mss = 0;
+	socklen_t mlen = sizeof(mss);
+
+	ASSERT_EQ(0, edu_pair(&cli, &srv));
+	transfer_one_way(_metadata, cli, srv);
+	ASSERT_EQ(0, tcp_info_of(cli, &c, &clen));
+	ASSERT_EQ(0, tcp_info_of(srv, &s, &slen));
+	ASSERT_EQ(0, getsockopt(cli, IPPROTO_TCP, TCP_MAXSEG, &mss, &mlen));
+
+	/* the same length as the kernel's TCP writes back */
+	ASSERT_EQ(0, proto_pair(IPPROTO_TCP, &kcli, &ksrv));
+	ASSERT_EQ(0, tcp_info_of(kcli, &k, &klen));
+	EXPECT_EQ(klen, clen);
+	EXPECT_EQ(klen, slen);
+	EXPECT_LE(sizeof(struct tcp_info), clen);
+	close(kcli);
+	close(ksrv);
+
+	EXPECT_EQ(KTCP_ESTABLISHED, c.ti.tcpi_state);
+	EXPECT_EQ(KTCP_ESTABLISHED, s.ti.tcpi_state);
+	EXPECT_EQ(0, c.ti.tcpi_ca_state);		/* TCP_CA_Open */
+	EXPECT_EQ((unsigned int)mss, c.ti.tcpi_snd_mss);
+	EXPECT_LT(500U, c.ti.tcpi_snd_mss);
+	EXPECT_LT(0U, c.ti.tcpi_snd_cwnd);
+	EXPECT_NE(0U, c.ti.tcpi_snd_ssthresh);
+	EXPECT_LT(0U, c.ti.tcpi_rto);
+	EXPECT_LT(0U, c.ti.tcpi_rtt);
+	EXPECT_LT(0U, c.ti.tcpi_advmss);
+	EXPECT_EQ(65535U, c.ti.tcpi_pmtu);	/* loopback's, within IP_MAX_MTU */
+	EXPECT_EQ(0U, c.ti.tcpi_unacked);
+	EXPECT_EQ(0U, c.ti.tcpi_total_retrans);
+	EXPECT_EQ(0U, c.ti.tcpi_retransmits);
+	EXPECT_EQ(0U, c.ti.tcpi_bytes_retrans);
+	EXPECT_EQ(0U, c.ti.tcpi_notsent_bytes);
+	/* the kernel's TCP counts its SYN too; edu_tcp the data only */
+	EXPECT_LE((__u64)INFO_BYTES, c.ti.tcpi_bytes_acked);
+	EXPECT_GE((__u64)INFO_BYTES + 1, c.ti.tcpi_bytes_acked);
+	EXPECT_EQ((__u64)INFO_BYTES, c.ti.tcpi_bytes_sent);
+	EXPECT_EQ((__u64)INFO_BYTES, s.ti.tcpi_bytes_received);
+	EXPECT_EQ(0U, s.ti.tcpi_bytes_acked);
+	EXPECT_LE(1U, c.ti.tcpi_data_segs_out);
+	EXPECT_LE(c.ti.tcpi_data_segs_out, c.ti.tcpi_segs_out);
+	EXPECT_LE(1U, s.ti.tcpi_data_segs_in);
+	EXPECT_LE(s.ti.tcpi_data_segs_in, s.ti.tcpi_segs_in);
+	EXPECT_EQ(0U, c.ti.tcpi_data_segs_in);
+	/* both ends scale their windows on loopback */
+	EXPECT_TRUE(c.ti.tcpi_options & TCPI_OPT_WSCALE);
+	EXPECT_LT(0U, c.ti.tcpi_snd_wnd);
+	/* the receiver saw segments as large as it allows */
+	EXPECT_LT(500U, s.ti.tcpi_rcv_mss);
+	EXPECT_GE(s.ti.tcpi_advmss, s.ti.tcpi_rcv_mss);
+	close(cli);
+	close(srv);
+}
+
+/* A short buffer gets a prefix, and its length is written back. */
+TEST(tcp_info_short_len_prefix)
+{
+	union tcp_info_buf b;
+	socklen_t len = 8;
+	int cli, srv;
+
+	ASSERT_EQ(0, edu_pair(&cli, &srv));
+	memset(&b, 0xa5, sizeof(b));
+	ASSERT_EQ(0, getsockopt(cli, IPPROTO_TCP, TCP_INFO, &b, &len));
+	EXPECT_EQ(8U, len);
+	EXPECT_EQ(KTCP_ESTABLISHED, b.ti.tcpi_state);
+	EXPECT_EQ(0xa5, (unsigned char)b.room[8]);	/* nothing past it */
+	len = 0;
+	EXPECT_EQ(0, getsockopt(cli, IPPROTO_TCP, TCP_INFO, &b, &len));
+	EXPECT_EQ(0U, len);
+	close(cli);
+	close(srv);
+}
+
+static void expect_enoprotoopt(struct __test_metadata *_metadata, int fd,
+			       int name)
+{
+	int val = 1;
+	socklen_t len = sizeof(val);
+
+	errno = 0;
+	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, name, &val, sizeof(val)));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	errno = 0;
+	EXPECT_EQ(-1, getsockopt(fd, IPPROTO_TCP, name, &val, &len));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+}
+
+/* An option TCP does not know fails with ENOPROTOOPT both ways, for the
+ * kernel's TCP and for us alike.
+ */
+TEST(tcp_unknown_option_enoprotoopt)
+{
+	int fd = edu_socket(0), kfd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, kfd);
+	expect_enoprotoopt(_metadata, kfd, 9999);
+	expect_enoprotoopt(_metadata, fd, 9999);
+	close(kfd);
+	close(fd);
+}
+
+/* TCP options edu_tcp cannot honour are refused, never taken in silence. */
+TEST(tcp_unhonoured_options_refused)
+{
+	static const int names[] = {
+		TCP_CORK, TCP_QUICKACK, TCP_USER_TIMEOUT, TCP_DEFER_ACCEPT,
+		TCP_FASTOPEN, TCP_NOTSENT_LOWAT, TCP_WINDOW_CLAMP, TCP_ULP,
+	};
+	unsigned int i;
+	int fd;
+
+	if (edu_is_kernel_tcp())
+		SKIP(return, "EDU_PROTO=6: the kernel's TCP honours them");
+	fd = edu_socket(0);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		expect_enoprotoopt(_metadata, fd, names[i]);
+	close(fd);
+}
+
+/* TCP_MAXSEG: TCP's bounds, read back before a connection, and a bound
+ * on the MSS of both ends of a connection made afterwards.
+ */
+TEST(tcp_maxseg_set)
+{
+	struct sockaddr_in addr;
+	int lfd, cli, srv, val;
+	socklen_t len = sizeof(val);
+
+	lfd = edu_socket(0);
+	ASSERT_LE(0, lfd);
+	val = 87;
+	EXPECT_EQ(-1, setsockopt(lfd, IPPROTO_TCP, TCP_MAXSEG, &val, sizeof(val)));
+	EXPECT_EQ(EINVAL, errno);
+	val = 32768;
+	EXPECT_EQ(-1, setsockopt(lfd, IPPROTO_TCP, TCP_MAXSEG, &val, sizeof(val)));
+	EXPECT_EQ(EINVAL, errno);
+	val = 1000;
+	ASSERT_EQ(0, setsockopt(lfd, IPPROTO_TCP, TCP_MAXSEG, &val, sizeof(val)));
+	val = 0;
+	ASSERT_EQ(0, getsockopt(lfd, IPPROTO_TCP, TCP_MAXSEG, &val, &len));
+	EXPECT_EQ(1000, val);
+	edu_loopback(&addr, 0);
+	len = sizeof(addr);
+	ASSERT_EQ(0, bind(lfd, (struct sockaddr *)&addr, sizeof(addr)));
+	ASSERT_EQ(0, listen(lfd, 4));
+	ASSERT_EQ(0, getsockname(lfd, (struct sockaddr *)&addr, &len));
+
+	/* the listener's bound: its SYN-ACK announces it */
+	cli = edu_connect(&addr, 0);
+	ASSERT_LE(0, cli);
+	srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, srv);
+	len = sizeof(val);
+	ASSERT_EQ(0, getsockopt(cli, IPPROTO_TCP, TCP_MAXSEG, &val, &len));
+	EXPECT_GE(1000, val);
+	EXPECT_LT(900, val);
+	ASSERT_EQ(0, getsockopt(srv, IPPROTO_TCP, TCP_MAXSEG, &val, &len));
+	EXPECT_GE(1000, val);
+	EXPECT_LT(900, val);
+	close(srv);
+	close(cli);
+
+	/* the connecting side's bound: its SYN announces it */
+	cli = edu_socket(0);
+	ASSERT_LE(0, cli);
+	val = 700;
+	ASSERT_EQ(0, setsockopt(cli, IPPROTO_TCP, TCP_MAXSEG, &val, sizeof(val)));
+	ASSERT_EQ(0, connect(cli, (struct sockaddr *)&addr, sizeof(addr)));
+	srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, srv);
+	ASSERT_EQ(0, getsockopt(cli, IPPROTO_TCP, TCP_MAXSEG, &val, &len));
+	EXPECT_GE(700, val);
+	EXPECT_LT(600, val);
+	ASSERT_EQ(0, getsockopt(srv, IPPROTO_TCP, TCP_MAXSEG, &val, &len));
+	EXPECT_GE(700, val);
+	EXPECT_LT(600, val);
+	close(srv);
+	close(cli);
+	close(lfd);
+}
+
+/* iperf3 reads TCP_CONGESTION and gives up if it cannot: edu_tcp's is
+ * reno; an algorithm nobody has is ENOENT, as TCP answers.
+ */
+TEST(tcp_congestion_reno)
+{
+	char name[TCP_CA_NAME_MAX + 1] = "";
+	socklen_t len = TCP_CA_NAME_MAX;
+	int fd = edu_socket(0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &len));
+	EXPECT_EQ(TCP_CA_NAME_MAX, (int)len);
+	if (!edu_is_kernel_tcp())
+		EXPECT_STREQ("reno", name);
+	EXPECT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "reno", 4));
+	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "no-such-cc", 10));
+	EXPECT_EQ(ENOENT, errno);
+	close(fd);
+}
+
+/* What the peer of a SHUT_RD socket sees when it sends: nothing special,
+ * the data is taken, acknowledged and can be read.
+ */
+static void shut_rd_then_data(struct __test_metadata *_metadata, int proto)
+{
+	int cli, srv, err = -1;
+	socklen_t len = sizeof(err);
+	char buf[8];
+
+	ASSERT_EQ(0, proto_pair(proto, &cli, &srv));
+	ASSERT_EQ(0, shutdown(srv, SHUT_RD));
+	ASSERT_EQ(3, send(cli, "abc", 3, MSG_NOSIGNAL));
+	ASSERT_EQ(0, wait_outq_empty(cli));		/* acknowledged */
+	EXPECT_FALSE(edu_poll(cli, POLLIN, 100) & (POLLERR | POLLHUP));
+	EXPECT_EQ(0, getsockopt(cli, SOL_SOCKET, SO_ERROR, &err, &len));
+	EXPECT_EQ(0, err);
+	/* queued, and recv() hands it out before the EOF SHUT_RD gives */
+	EXPECT_EQ(3, recv(srv, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "abc", 3));
+	EXPECT_EQ(0, recv(srv, buf, sizeof(buf), MSG_DONTWAIT));
+	/* and the connection lives on, both ways */
+	EXPECT_EQ(2, send(cli, "de", 2, MSG_NOSIGNAL));
+	ASSERT_EQ(0, wait_outq_empty(cli));
+	EXPECT_EQ(2, send(srv, "fg", 2, MSG_NOSIGNAL));
+	EXPECT_EQ(2, recv(cli, buf, 2, MSG_WAITALL));
+	EXPECT_EQ(0, getsockopt(srv, SOL_SOCKET, SO_ERROR, &err, &len));
+	EXPECT_EQ(0, err);
+	close(cli);
+	close(srv);
+}
+
+/* Data after shutdown(SHUT_RD) is accepted as Linux does (review K7):
+ * no RST, no ECONNRESET; the kernel's TCP in the same test.
+ */
+TEST(shut_rd_then_data_accepted)
+{
+	ignore_sigpipe();
+	shut_rd_then_data(_metadata, IPPROTO_TCP);
+	shut_rd_then_data(_metadata, edu_proto());
+}
+
+/* A client socket of @proto bound to 127.0.0.1:@port with SO_REUSEADDR. */
+static int bound_client(int proto, unsigned short port)
+{
+	struct sockaddr_in sin;
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM, proto);
+
+	if (fd < 0)
+		return -1;
+	edu_loopback(&sin, port);
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The server closes first and keeps TIME-WAIT; the client connects again
+ * at once from the same port.  Returns the milliseconds connect() took;
+ * *old_nxt and *new_iss: the server's SND.NXT before and ISS after, from
+ * EDU_TCP_INFO when @proto is ours.
+ */
+static long long reconnect_over_time_wait(struct __test_metadata *_metadata,
+					  int proto, unsigned int *old_nxt,
+					  unsigned int *new_iss)
+{
+	struct sockaddr_in addr;
+	socklen_t alen = sizeof(addr);
+	struct edu_tcp_info info;
+	int lfd, cli, srv;
+	unsigned short cport;
+	long long t0, ms;
+	char c;
+
+	lfd = socket(AF_INET, SOCK_STREAM, proto);
+	edu_loopback(&addr, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    listen(lfd, 4) || getsockname(lfd, (struct sockaddr *)&addr, &alen))
+		return -1;
+	cli = bound_client(proto, 0);
+	if (cli < 0 || connect(cli, (struct sockaddr *)&addr, sizeof(addr)))
+		return -1;
+	cport = edu_port_of(cli, false);
+	srv = accept(lfd, NULL, NULL);
+	if (srv < 0)
+		return -1;
+	if (proto != IPPROTO_TCP && !edu_info(srv, &info))
+		*old_nxt = info.snd_nxt + 1;	/* and the FIN */
+	close(srv);			/* active close: server side TIME-WAIT */
+	EXPECT_EQ(0, recv(cli, &c, 1, 0));
+	close(cli);
+	edu_sleep_ms(100);		/* the last ACK lands */
+
+	cli = bound_client(proto, cport);
+	if (cli < 0)
+		return -1;
+	t0 = edu_now_ms();
+	if (connect(cli, (struct sockaddr *)&addr, sizeof(addr)))
+		return -1;
+	ms = edu_now_ms() - t0;
+	srv = accept(lfd, NULL, NULL);
+	if (srv < 0)
+		return -1;
+	if (proto != IPPROTO_TCP && !edu_info(srv, &info))
+		*new_iss = info.iss;
+	close(cli);
+	close(srv);
+	close(lfd);
+	return ms;
+}
+
+/* RFC 9293 3.10.7.4, RFC 6191 (review K5): a SYN above the TIME-WAIT
+ * record's RCV.NXT reopens the tuple at once, with an ISN above the old
+ * SND.NXT, as the kernel's TCP does: no ACK, RST and a SYN again 1 s
+ * (one RTO) later.
+ */
+TEST(syn_reopens_time_wait)
+{
+	unsigned int old_nxt = 0, new_iss = 0;
+	long long ms;
+
+	ms = reconnect_over_time_wait(_metadata, IPPROTO_TCP, &old_nxt, &new_iss);
+	ASSERT_LE(0, ms);
+	EXPECT_GT(700, ms);
+	ms = reconnect_over_time_wait(_metadata, edu_proto(), &old_nxt, &new_iss);
+	ASSERT_LE(0, ms);
+	EXPECT_GT(700, ms);
+	if (!edu_is_kernel_tcp())
+		EXPECT_LT(0, (int)(new_iss - old_nxt));
+}
+
+/* ---- ephemeral ports shared across peers (review K4) ------------------ */
+
+#define NARROW_LOW	40000
+#define NARROW_PORTS	10
+
+static int write_file(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(s, f) < 0;
+	return fclose(f) || ret ? -1 : 0;
+}
+
+/* A namespace of our own, loopback up, NARROW_PORTS ephemeral ports, and
+ * no TIME-WAIT reuse by the kernel's TCP (its loopback default), so that
+ * both protocols play by RFC 9293 3.6 alone.
+ */
+static int narrow_netns(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	char range[32];
+	int fd, ret;
+
+	if (unshare(CLONE_NEWNET))
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	ifr.ifr_flags |= IFF_UP;
+	ret = ret ? ret : ioctl(fd, SIOCSIFFLAGS, &ifr);
+	close(fd);
+	snprintf(range, sizeof(range), "%d %d", NARROW_LOW,
+		 NARROW_LOW + NARROW_PORTS - 1);
+	if (ret || write_file("/proc/sys/net/ipv4/ip_local_port_range", range) ||
+	    write_file("/proc/sys/net/ipv4/tcp_tw_reuse", "0"))
+		return -1;
+	return 0;
+}
+
+/* One connection to @port that the client closes first (its side keeps
+ * TIME-WAIT).  0, or the errno of connect().
+ */
+static int connect_close_first(int proto, int lfd, unsigned short port)
+{
+	struct sockaddr_in addr;
+	int cli, srv, err = 0;
+	char c;
+
+	edu_loopback(&addr, port);
+	cli = socket(AF_INET, SOCK_STREAM, proto);
+	if (cli < 0)
+		return errno;
+	if (connect(cli, (struct sockaddr *)&addr, sizeof(addr))) {
+		err = errno;
+		close(cli);
+		return err;
+	}
+	srv = accept(lfd, NULL, NULL);
+	close(cli);
+	if (srv >= 0) {
+		if (recv(srv, &c, 1, 0) != 0)
+			err = EPROTO;
+		close(srv);
+	} else {
+		err = EPROTO;
+	}
+	return err;
+}
+
+/* How many connections to three peers, then to the first alone, before
+ * EADDRNOTAVAIL: counts[0..2] per server port; -1 on a setup failure.
+ */
+static int count_connections(int proto, int counts[3])
+{
+	unsigned short ports[3] = { 5001, 5002, 5003 };
+	int lfd[3], i, err, ret = 0;
+	struct sockaddr_in addr;
+
+	for (i = 0; i < 3; i++) {
+		counts[i] = 0;
+		lfd[i] = socket(AF_INET, SOCK_STREAM, proto);
+		edu_loopback(&addr, ports[i]);
+		if (lfd[i] < 0 || bind(lfd[i], (struct sockaddr *)&addr, sizeof(addr)) ||
+		    listen(lfd[i], 4))
+			return -1;
+	}
+	/* round robin over the three: 3 * NARROW_PORTS tuples in all */
+	for (i = 0; i < 3 * NARROW_PORTS - 5; i++) {
+		err = connect_close_first(proto, lfd[i % 3], ports[i % 3]);
+		if (err) {
+			ret = err == EADDRNOTAVAIL ? 0 : -1;
+			break;
+		}
+		counts[i % 3]++;
+	}
+	/* then the first peer until its tuples run out */
+	while (!ret && counts[0] <= NARROW_PORTS) {
+		err = connect_close_first(proto, lfd[0], ports[0]);
+		if (err) {
+			ret = err == EADDRNOTAVAIL ? 0 : -1;
+			break;
+		}
+		counts[0]++;
+	}
+	for (i = 0; i < 3; i++)
+		close(lfd[i]);
+	return ret;
+}
+
+/* A client that closes first keeps TIME-WAIT on each tuple it used; a
+ * local port still serves other peers (TCP's __inet_hash_connect), so
+ * with 10 ephemeral ports it reaches three servers 25 times, and one
+ * server gets EADDRNOTAVAIL only when its 10 tuples are all taken, as
+ * the kernel's TCP does.
+ */
+TEST(connect_port_shared_across_peers)
+{
+	int kcounts[3], counts[3];
+
+	if (narrow_netns())
+		SKIP(return, "no network namespace of our own (needs root)");
+	ASSERT_EQ(0, count_connections(IPPROTO_TCP, kcounts));
+	/* 25 round robin: 9, 8, 8; then the first peer up to its 10 */
+	EXPECT_EQ(NARROW_PORTS, kcounts[0]);
+	EXPECT_EQ(8, kcounts[1]);
+	EXPECT_EQ(8, kcounts[2]);
+	if (edu_is_kernel_tcp())
+		return;		/* its tuples are all in TIME-WAIT now */
+	ASSERT_EQ(0, count_connections(edu_proto(), counts));
+	EXPECT_EQ(kcounts[0], counts[0]);
+	EXPECT_EQ(kcounts[1], counts[1]);
+	EXPECT_EQ(kcounts[2], counts[2]);
 }
 
 TEST_HARNESS_MAIN

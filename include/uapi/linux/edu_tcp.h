@@ -23,7 +23,7 @@
 /* Socket options at SOL_EDU_TCP */
 #define EDU_TCP_INFO		1	/* get: struct edu_tcp_info */
 #define EDU_TCP_NODELAY		2	/* get/set: int, no Nagle */
-#define EDU_TCP_MAXSEG		3	/* get: int, the send MSS */
+#define EDU_TCP_MAXSEG		3	/* get/set: int, the send MSS; set: its bound */
 /* Keepalive (with SO_KEEPALIVE on), as TCP_KEEPIDLE/KEEPINTVL/KEEPCNT */
 #define EDU_TCP_KEEPIDLE	4	/* get/set: int, idle s before probing */
 #define EDU_TCP_KEEPINTVL	5	/* get/set: int, s between probes */
