@@ -88,6 +88,13 @@ build/tools/%.so: tools/%.c $(UAPI_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOLS_CFLAGS) -fPIC -shared -o $@ $< -ldl
 
+# The Wireshark dissector for protocol 253 (v4 and v6), where Wireshark
+# looks for a user's Lua plugins.
+WIRESHARK_PLUGIN_DIR ?= $(HOME)/.local/lib/wireshark/plugins
+.PHONY: wireshark-plugin
+wireshark-plugin:
+	install -D -m 644 tools/edu_tcp.lua $(WIRESHARK_PLUGIN_DIR)/edu_tcp.lua
+
 sparse: deps
 	@scripts/sparse $(KVER)
 
