@@ -86,7 +86,7 @@ build/tools/%: tools/%.c $(wildcard tools/*.h) $(UAPI_HDRS)
 
 build/tools/%.so: tools/%.c $(UAPI_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(TOOLS_CFLAGS) -fPIC -shared -o $@ $< -ldl
+	$(CC) $(TOOLS_CFLAGS) -fPIC -shared -o $@ $< -ldl -pthread
 
 # The Wireshark dissector for protocol 253 (v4 and v6), where Wireshark
 # looks for a user's Lua plugins.

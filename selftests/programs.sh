@@ -54,7 +54,7 @@ for prog in curl wget iperf3 socat nc tcpdump tshark sha256sum; do
 	command -v "$prog" >/dev/null || skip_all $NTESTS "needs $prog (scripts/deps)"
 done
 if [ ! -f build/tools/edu_tcpize.so ]; then
-	gcc -O2 -I include/uapi -fPIC -shared -o "$T/edu_tcpize.so" tools/edu_tcpize.c -ldl ||
+	gcc -O2 -I include/uapi -fPIC -shared -o "$T/edu_tcpize.so" tools/edu_tcpize.c -ldl -pthread ||
 		skip_all $NTESTS "build/tools/edu_tcpize.so not built and cannot be compiled"
 	export EDU_TCPIZE_LIB=$T/edu_tcpize.so
 fi

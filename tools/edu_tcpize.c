@@ -33,6 +33,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -48,7 +49,11 @@
 
 typedef int (*socket_fn)(int domain, int type, int protocol);
 
-/* Settled once, before main(), from the environment. */
+/* Settled once, from the environment, by the first TCP socket() call
+ * rather than a constructor: a library initialised before this one may
+ * open a socket from its own constructor.
+ */
+static pthread_once_t tcpize_env_once = PTHREAD_ONCE_INIT;
 static int tcpize_proto = IPPROTO_EDU_TCP;
 static bool tcpize_proto_bad;	/* EDU_TCP_PROTO was not a protocol number */
 static bool tcpize_quiet;
@@ -67,7 +72,6 @@ static bool env_is_one(const char *name)
 	return v && strcmp(v, "1") == 0;
 }
 
-__attribute__((constructor))
 static void tcpize_read_env(void)
 {
 	const char *v = getenv("EDU_TCP_PROTO");
@@ -201,6 +205,7 @@ int socket(int domain, int type, int protocol)
 
 	if (!wants_tcp(domain, type, protocol))
 		return next_socket(domain, type, protocol);
+	pthread_once(&tcpize_env_once, tcpize_read_env);
 	if (tcpize_proto_bad) {
 		if (first_time(&said_bad_proto))
 			say("EDU_TCP_PROTO=%s is not a protocol number (1-255): TCP sockets refused",
