@@ -102,6 +102,7 @@ static void say(const char *fmt, ...)
 {
 	int saved = errno;
 	char line[512];
+	ssize_t written;
 	va_list ap;
 	int n, len;
 
@@ -114,9 +115,9 @@ static void say(const char *fmt, ...)
 	if (len > (int)sizeof(line) - 2)
 		len = sizeof(line) - 2;
 	line[len++] = '\n';
-	if (write(STDERR_FILENO, line, len) < 0) {
-		/* nowhere left to complain to */
-	}
+	/* a failed write has nowhere left to complain to */
+	written = write(STDERR_FILENO, line, len);
+	(void)written;
 	errno = saved;
 }
 
