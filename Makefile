@@ -45,7 +45,10 @@ SELFTEST_LDLIBS ?= -pthread -lm
 TOOLS_CFLAGS ?= -Wall -Wextra -O2 -g -I include/uapi -I tools
 TOOLS_LDLIBS ?= -pthread -lm
 SELFTEST_BINS := $(patsubst selftests/%.c,build/selftests/%,$(wildcard selftests/*.c))
-TOOL_BINS := $(patsubst tools/%.c,build/tools/%,$(wildcard tools/*.c))
+# Preload libraries among the tools are built as shared objects, not programs.
+TOOL_LIB_SRCS := tools/edu_tcpize.c
+TOOL_LIBS := $(patsubst tools/%.c,build/tools/%.so,$(TOOL_LIB_SRCS))
+TOOL_BINS := $(patsubst tools/%.c,build/tools/%,$(filter-out $(TOOL_LIB_SRCS),$(wildcard tools/*.c)))
 # Who runs a guest wants the module built for that guest's kernel.
 VM_RUN := scripts/vm-run -k $(KVER)
 
@@ -68,7 +71,7 @@ module-debug: deps
 vm-debug: module-debug selftests
 	@EDU_KO=$(DEBUG_KO) scripts/vm-run -k debug --smp 2 --timeout 86400
 
-selftests: $(SELFTEST_BINS) $(TOOL_BINS)
+selftests: $(SELFTEST_BINS) $(TOOL_BINS) $(TOOL_LIBS)
 
 $(KSFT_HDR):
 	@scripts/kselftest-headers
@@ -80,6 +83,17 @@ build/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(UAPI_HDRS) | $(KSFT
 build/tools/%: tools/%.c $(wildcard tools/*.h) $(UAPI_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOLS_CFLAGS) -o $@ $< $(TOOLS_LDLIBS)
+
+build/tools/%.so: tools/%.c $(UAPI_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOLS_CFLAGS) -fPIC -shared -o $@ $< -ldl -pthread
+
+# The Wireshark dissector for protocol 253 (v4 and v6), where Wireshark
+# looks for a user's Lua plugins.
+WIRESHARK_PLUGIN_DIR ?= $(HOME)/.local/lib/wireshark/plugins
+.PHONY: wireshark-plugin
+wireshark-plugin:
+	install -D -m 644 tools/edu_tcp.lua $(WIRESHARK_PLUGIN_DIR)/edu_tcp.lua
 
 sparse: deps
 	@scripts/sparse $(KVER)
