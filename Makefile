@@ -6,11 +6,14 @@
 #   make check           every test, in guests of both kernels and a debug one
 #   make demo            the life of one connection, drawn as a ladder
 #   make lab NAME=...    one lab of Documentation/labs/ (no NAME: the list)
+#   make install         module, UAPI header and tools (DESTDIR, PREFIX)
 
 KVER ?= $(shell scripts/kver 6.1 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
 
-.PHONY: all module deps clean
+VERSION := $(shell cat VERSION)
+
+.PHONY: all module deps clean install uninstall
 
 all: module
 
@@ -116,3 +119,28 @@ bench: deps
 # One lab of Documentation/labs/ in a guest; without NAME, the list.
 lab: module
 	@KVER=$(KVER) scripts/lab $(NAME)
+
+# ---- a plain install (DKMS: see dkms.conf) ----
+#   make install [KVER=...] [DESTDIR=...] [PREFIX=/usr/local]
+# The module goes where depmod looks before the kernel's own tree
+# (/lib/modules/KVER/updates); the UAPI header where a C program finds
+# <linux/edu_tcp.h>; the tools and scripts/edu-gateway in PREFIX/bin.
+# depmod runs for a real install only: a DESTDIR is someone else's tree.
+PREFIX ?= /usr/local
+MODDIR := /lib/modules/$(KVER)/updates
+# tools/ programs that are scripts (no .c source, no extension)
+TOOL_SCRIPTS := $(filter-out $(wildcard tools/*.*),$(wildcard tools/edu*))
+INSTALLED_TOOLS := $(TOOL_BINS) $(TOOL_SCRIPTS) scripts/edu-gateway
+
+install: module $(TOOL_BINS)
+	install -D -m 644 module/edu_tcp.ko $(DESTDIR)$(MODDIR)/edu_tcp.ko
+	install -D -m 644 include/uapi/linux/edu_tcp.h $(DESTDIR)$(PREFIX)/include/linux/edu_tcp.h
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(INSTALLED_TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	@if [ -z "$(DESTDIR)" ]; then echo "depmod -a $(KVER)"; depmod -a $(KVER); fi
+	@echo "installed edu_tcp $(VERSION) for $(KVER): modprobe edu_tcp"
+
+uninstall:
+	rm -f $(DESTDIR)$(MODDIR)/edu_tcp.ko $(DESTDIR)$(PREFIX)/include/linux/edu_tcp.h
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(INSTALLED_TOOLS)))
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi

@@ -127,11 +127,12 @@ need_xfer() {
 # xfer A_SENDS B_SENDS [B_ADDR]: one edu_xfer connection from $NS_A to
 # B_ADDR (default $IP_B) in $NS_B; each end sends its bytes while
 # receiving the other's, every peer under timeout $TO.  Both must exit 0
-# and agree on both digests.  Needs need_xfer.
+# and agree on both digests.  Needs need_xfer.  XFER_A and XFER_B, when
+# set, run at A's and B's end instead of $XFER (interop.sh: one per protocol).
 xfer() {
 	local na=$1 nb=$2 addr=${3:-$IP_B} seed=$((RANDOM + 1)) port spid crc src t0
 	t0=$(now_ms)
-	nsx "$NS_B" timeout -k 5 "$TO" "$XFER" -l -q -t "$TO" -a "$addr" \
+	nsx "$NS_B" timeout -k 5 "$TO" "${XFER_B:-$XFER}" -l -q -t "$TO" -a "$addr" \
 		-n "$nb" -e "$na" -s "$seed" 0 >"$T/srv.out" 2>"$T/srv.err" &
 	spid=$!
 	for _ in $(seq 1 200); do
@@ -140,7 +141,7 @@ xfer() {
 	done
 	port=$(awk '/^listening/ { print $2 }' "$T/srv.out")
 	[ -n "$port" ] || { fail "server did not listen"; cat "$T/srv.err"; kill "$spid"; return 1; }
-	nsx "$NS_A" timeout -k 5 "$TO" "$XFER" -q -t "$TO" -n "$na" -e "$nb" \
+	nsx "$NS_A" timeout -k 5 "$TO" "${XFER_A:-$XFER}" -q -t "$TO" -n "$na" -e "$nb" \
 		-s "$seed" "$addr" "$port" >"$T/cli.out" 2>"$T/cli.err"
 	crc=$?
 	wait "$spid"
@@ -373,6 +374,7 @@ unimpair_all() {
 
 # ---- scripted peers (lib/peer.py) ------------------------------------------
 
+# PEER_PY: the peer program (default lib/peer.py; interop.sh's extends it).
 peer_start() { # NAME NS
 	local name=$1 ns=$2 fd
 	mkfifo "$T/$name.in" || return 1
@@ -380,13 +382,14 @@ peer_start() { # NAME NS
 	# A net against a peer left behind, not a test's time limit: peers
 	# kept across tests (KEEP_PEERS) live several tests long, which on
 	# the debug guest (KASAN and lockdep under TCG) is minutes.
-	nsx "$ns" timeout "${EDU_PEER_LIFETIME:-900}" "$PYTHON" "$LIB_DIR/peer.py" \
+	nsx "$ns" timeout "${EDU_PEER_LIFETIME:-900}" "$PYTHON" "${PEER_PY:-$LIB_DIR/peer.py}" \
 		<"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
 	PEER_PID[$name]=$!
 	exec {fd}>"$T/$name.in"
 	PEER_FD[$name]=$fd
 	PEER_SEEN[$name]=0
-	peer_wait "$name" 60
+	# PEER_NOWAIT=1: the caller waits for "ok ready" (peers start in parallel)
+	[ "${PEER_NOWAIT:-0}" = 1 ] || peer_wait "$name" 60
 }
 
 peer_send() { # NAME COMMAND...
