@@ -217,14 +217,6 @@ discard:
 	return 0;
 }
 
-/* ICMP errors: edu_tcp ignores them, as RFC 5927 allows for the soft ones;
- * the retransmission timer copes with the rest.
- */
-int edu_v4_err(struct sk_buff *skb, u32 info)
-{
-	return 0;
-}
-
 /* ---- round-trip time, RFC 6298 section 2 ---- */
 
 void edu_rtt_sample(struct sock *sk, u32 r)

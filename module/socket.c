@@ -714,6 +714,16 @@ static int edu_recv_check(struct sock *sk, size_t copied, long timeo)
 	return 1;
 }
 
+static int edu_recv_error(struct sock *sk, struct msghdr *msg, size_t len)
+{
+	int addr_len = 0;
+	int err = inet_recv_error(sk, msg, len, &addr_len);
+
+	if (err >= 0)
+		msg->msg_namelen = addr_len;
+	return err;
+}
+
 static int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		       int flags)
 {
@@ -724,8 +734,9 @@ static int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	long timeo;
 	int target, err = 0;
 
-	if (flags & MSG_ERRQUEUE)	/* edu_tcp queues no errors there */
-		return -EAGAIN;
+	/* IP_RECVERR's queue: ICMP errors (icmp.c), read as TCP's are */
+	if (flags & MSG_ERRQUEUE)
+		return edu_recv_error(sk, msg, len);
 	lock_sock(sk);
 	if (sk->sk_state == EDU_TCP_LISTEN) {
 		err = -ENOTCONN;
