@@ -161,6 +161,7 @@ enum {
 	EDU_DEFER_DELACK,
 	EDU_DEFER_KEEPALIVE,
 	EDU_DEFER_MTU,		/* icmp.c: a PMTU to apply */
+	EDU_DEFER_SYN_ERR,	/* icmp.c: a hard error for our SYN */
 };
 
 /* What the retransmission timer is timing, for /proc and traces. */
@@ -563,6 +564,7 @@ void edu_ofo_purge(struct sock *sk);
 /* ---- icmp.c ---- */
 int edu_v4_err(struct sk_buff *skb, u32 info);
 void edu_mtu_reduced(struct sock *sk);
+void edu_syn_error_deferred(struct sock *sk);
 
 /* ---- timer.c (socket timers) ---- */
 void edu_sock_timers_init(struct sock *sk);

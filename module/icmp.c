@@ -198,22 +198,43 @@ static void edu_icmp_soft(struct sock *sk, int err)
 	}
 }
 
+static void edu_syn_abort(struct sock *sk, int err)
+{
+	edu_inc(sock_net(sk), EDU_MIB_ICMPCONNABORTS);
+	edu_inc(sock_net(sk), EDU_MIB_ATTEMPTFAILS);
+	edu_abort(sk, err);
+}
+
 /* Our SYN was refused by the network (RFC 1122 4.2.3.9): connect() ends
- * with TCP's errno, ECONNREFUSED for a protocol or port unreachable.  A
- * system call holding the socket only leaves the error for the timeout:
- * the state is the caller's (so does TCP).
+ * with TCP's errno (ECONNREFUSED for a port unreachable, ENOPROTOOPT for
+ * a protocol unreachable, icmp_err_convert[]).  On a short path the error
+ * is often back before connect() has let go of the socket: the state is
+ * the caller's then, and edu_release_cb() ends the connection as the
+ * call lets go (TCP only notes it, and waits for its SYN's timeout).
  */
 static void edu_icmp_syn_error(struct sock *sk, struct sk_buff *skb, int err,
 			       u32 info, const u8 *payload)
 {
 	edu_queue_icmp_error(sk, skb, err, info, payload);
-	if (sock_owned_by_user(sk)) {
-		WRITE_ONCE(sk->sk_err_soft, err);
+	if (!sock_owned_by_user(sk)) {
+		edu_syn_abort(sk, err);
 		return;
 	}
-	edu_inc(sock_net(sk), EDU_MIB_ICMPCONNABORTS);
-	edu_inc(sock_net(sk), EDU_MIB_ATTEMPTFAILS);
-	edu_abort(sk, err);
+	WRITE_ONCE(sk->sk_err_soft, err);
+	if (!__test_and_set_bit(EDU_DEFER_SYN_ERR, &edu_sk(sk)->deferred))
+		sock_hold(sk);
+}
+
+/* edu_release_cb(): the error edu_icmp_syn_error() left, if the SYN is
+ * still unanswered.
+ */
+void edu_syn_error_deferred(struct sock *sk)
+{
+	int err = READ_ONCE(sk->sk_err_soft);
+
+	if (err && (sk->sk_state == EDU_TCP_SYN_SENT ||
+		    sk->sk_state == EDU_TCP_SYN_RCVD))
+		edu_syn_abort(sk, err);
 }
 
 /* Act on an error the sequence check believed; spinlock held. */

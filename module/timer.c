@@ -545,9 +545,13 @@ void edu_release_cb(struct sock *sk)
 			edu_keepalive_expired(sk);
 		__sock_put(sk);
 	}
-	/* an ICMP fragmentation-needed arrived meanwhile (icmp.c) */
+	/* ICMP errors that arrived meanwhile (icmp.c) */
 	if (__test_and_clear_bit(EDU_DEFER_MTU, &es->deferred)) {
 		edu_mtu_reduced(sk);
+		__sock_put(sk);
+	}
+	if (__test_and_clear_bit(EDU_DEFER_SYN_ERR, &es->deferred)) {
+		edu_syn_error_deferred(sk);
 		__sock_put(sk);
 	}
 }
