@@ -539,6 +539,7 @@ void edu_send_probe(struct sock *sk);
 int edu_send_old_ack(struct sock *sk);
 u32 edu_rcv_space(struct sock *sk);
 u32 edu_rcv_window(struct sock *sk);
+u32 edu_rcv_sws_step(const struct sock *sk);
 u32 edu_pressure_window(const struct sock *sk, u32 win, u16 mss);
 void edu_rearm_rtx(struct sock *sk);
 u16 edu_route_mss(struct sock *sk);

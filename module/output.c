@@ -109,9 +109,20 @@ u32 edu_pressure_window(const struct sock *sk, u32 win, u16 mss)
 	return win;
 }
 
-/* The window field of a non-SYN segment.  RFC 9293 3.8.6.2.2 (receiver
- * silly-window avoidance): move the right edge only by at least
- * min(half the buffer, one MSS); and 3.8.6: never move it back.
+/* RFC 9293 3.8.6.2.2 (receiver silly-window avoidance): the right edge
+ * moves by at least min(Fr * RCV.BUFF, Eff.snd.MSS), Fr = 1/2.  The
+ * buffer as the peer sees it is the largest window we offer, half of
+ * sk_rcvbuf (edu_rcv_space()): with half of sk_rcvbuf itself, a buffer
+ * below two MSS would only ever open the window from zero to all of it,
+ * and what a partial read freed would wait for the peer's persist timer.
+ */
+u32 edu_rcv_sws_step(const struct sock *sk)
+{
+	return min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 4, edu_sk(sk)->adv_mss);
+}
+
+/* The window field of a non-SYN segment: move the right edge only by
+ * edu_rcv_sws_step() at least, and (3.8.6) never move it back.
  */
 static u16 edu_select_window(struct sock *sk)
 {
@@ -121,7 +132,7 @@ static u16 edu_select_window(struct sock *sk)
 	u32 unit = 1U << es->rcv_wscale;
 	u32 field;
 
-	if (win > cur && win - cur < min_t(u32, sk->sk_rcvbuf / 2, es->adv_mss))
+	if (win > cur && win - cur < edu_rcv_sws_step(sk))
 		win = cur;
 	if (win < cur)
 		win = cur;

@@ -628,7 +628,7 @@ static void edu_window_update(struct sock *sk)
 		return;
 	cur = seq_after(es->rcv_adv, es->rcv_nxt) ? es->rcv_adv - es->rcv_nxt : 0;
 	win = edu_rcv_window(sk);
-	if (win > cur && win - cur >= min_t(u32, sk->sk_rcvbuf / 2, es->adv_mss) &&
+	if (win > cur && win - cur >= edu_rcv_sws_step(sk) &&
 	    cur < win / 2)
 		edu_send_ack(sk);
 }
