@@ -22,8 +22,10 @@
 /* From 6.6, inet_sock's flag bits live in inet_flags. */
 #ifdef EDU_HAVE_INET_TEST_BIT
 #define edu_freebind(sk)	inet_test_bit(FREEBIND, sk)
+#define edu_recverr(sk)		inet_test_bit(RECVERR, sk)
 #else
 #define edu_freebind(sk)	(inet_sk(sk)->freebind)
+#define edu_recverr(sk)		(inet_sk(sk)->recverr)
 #endif
 
 /* From 6.0, a protocol that accounts memory batches its charges per CPU

@@ -19,6 +19,7 @@
  *   memory.c  memory accounting as TCP's, and orphans
  *   mib.c     the counters of /proc/net/edu_tcp_stat
  *   isn.c     initial sequence numbers (RFC 6528)
+ *   icmp.c    ICMP errors about our segments: PMTUD, unreachables
  *   proc.c    /proc/edu_tcp and /proc/net/edu_tcp_stat
  */
 #ifndef _EDU_TCP_H
@@ -162,6 +163,8 @@ enum {
 	EDU_DEFER_RTX,
 	EDU_DEFER_DELACK,
 	EDU_DEFER_KEEPALIVE,
+	EDU_DEFER_MTU,		/* icmp.c: a PMTU to apply */
+	EDU_DEFER_SYN_ERR,	/* icmp.c: a hard error for our SYN */
 };
 
 /* What the retransmission timer is timing, for /proc and traces. */
@@ -197,10 +200,11 @@ struct edu_sock {
 	u32	copied_seq;	/* next byte recvmsg() hands out */
 	u32	urg_seq;	/* sequence number of the urgent byte */
 
-	u16	mss;		/* send MSS */
+	u16	mss;		/* send MSS; a lower path MTU lowers it (icmp.c) */
 	u16	adv_mss;	/* what we announced */
 	u16	user_mss;	/* TCP_MAXSEG's bound on both, 0: none */
 	u16	rcv_mss;	/* largest payload of one segment in */
+	u32	mtu_info;	/* a fragmentation-needed's MTU, for icmp.c */
 	/* set when the route is chosen (output.c, edu_route_socket) */
 	bool	csum_offload;	/* the device checksums our segments */
 	u32	gso_limit;	/* largest super-segment payload, 0: none */
@@ -415,6 +419,13 @@ enum edu_mib {
 	EDU_MIB_TIMEWAITOVERFLOW,
 	EDU_MIB_ABORTONMEMORY,
 	EDU_MIB_MEMORYPRESSURES,
+	/* ICMP errors (icmp.c) */
+	EDU_MIB_ICMPIN,			/* about segments of ours */
+	EDU_MIB_ICMPNOSOCKET,		/* ... of no connection or request */
+	EDU_MIB_ICMPOUTOFWINDOW,	/* quoted sequence number not in flight */
+	EDU_MIB_ICMPCONNABORTS,		/* a hard error ended a SYN's connect() */
+	EDU_MIB_ICMPSOFTERRORS,		/* noted (sk_err_soft) or reported */
+	EDU_MIB_PMTUUPDATES,		/* fragmentation needed lowered the MSS */
 	EDU_MIB_MAX
 };
 
@@ -541,6 +552,7 @@ void edu_send_probe(struct sock *sk);
 int edu_send_old_ack(struct sock *sk);
 u32 edu_rcv_space(struct sock *sk);
 u32 edu_rcv_window(struct sock *sk);
+u32 edu_rcv_sws_step(const struct sock *sk);
 u32 edu_pressure_window(const struct sock *sk, u32 win, u16 mss);
 void edu_rearm_rtx(struct sock *sk);
 u16 edu_route_mss(struct sock *sk);
@@ -555,7 +567,6 @@ void edu_offload_exit(void);
 
 /* ---- input.c ---- */
 int edu_v4_rcv(struct sk_buff *skb);
-int edu_v4_err(struct sk_buff *skb, u32 info);
 int edu_do_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_child_rcv(struct sock *child, struct sk_buff *skb);
 void edu_apply_syn_options(struct sock *sk, const struct edu_skb_cb *cb);
@@ -563,6 +574,11 @@ void edu_trace_seg_in(const struct sk_buff *skb, int state, u32 peer_isn,
 		      u32 our_isn);
 void edu_rtt_sample(struct sock *sk, u32 rtt_us);
 void edu_ofo_purge(struct sock *sk);
+
+/* ---- icmp.c ---- */
+int edu_v4_err(struct sk_buff *skb, u32 info);
+void edu_mtu_reduced(struct sock *sk);
+void edu_syn_error_deferred(struct sock *sk);
 
 /* ---- timer.c (socket timers) ---- */
 void edu_sock_timers_init(struct sock *sk);
@@ -599,6 +615,8 @@ u16 edu_user_mss_clamp(const struct sock *sk, u16 mss);
 void edu_listen_syn(struct sock *sk, struct sk_buff *skb);
 void edu_listen_ack(struct sock *sk, struct sk_buff *skb);
 bool edu_request_rcv(struct net *net, struct sk_buff *skb);
+int edu_request_icmp(struct net *net, __be32 laddr, __be16 lport,
+		     __be32 raddr, __be16 rport, u32 seq, bool drop);
 void edu_listen_stop(struct sock *sk);
 /* ---- memory.c ---- */
 void edu_prot_memory(struct proto *prot);

@@ -217,14 +217,6 @@ discard:
 	return 0;
 }
 
-/* ICMP errors: edu_tcp ignores them, as RFC 5927 allows for the soft ones;
- * the retransmission timer copes with the rest.
- */
-int edu_v4_err(struct sk_buff *skb, u32 info)
-{
-	return 0;
-}
-
 /* ---- round-trip time, RFC 6298 section 2 ---- */
 
 void edu_rtt_sample(struct sock *sk, u32 r)
@@ -474,8 +466,14 @@ static void edu_ofo_covered(struct sock *sk, struct sk_buff *skb)
  */
 static bool edu_rmem_schedule(struct sock *sk, struct sk_buff *skb)
 {
-	return atomic_read(&sk->sk_rmem_alloc) + skb->truesize <=
-	       (unsigned int)READ_ONCE(sk->sk_rcvbuf) &&
+	/* While the buffer is not full, a segment the window let in is
+	 * taken whatever its truesize, as TCP's is (it compares the buffer
+	 * with what is charged before adding): with a buffer of a few KiB
+	 * (SO_RCVBUF), each skb's overhead is as large as the payload the
+	 * window offers, and a second segment of that window would be
+	 * dropped again on every retransmission.  The overshoot is one skb.
+	 */
+	return atomic_read(&sk->sk_rmem_alloc) < READ_ONCE(sk->sk_rcvbuf) &&
 	       sk_rmem_schedule(sk, skb, skb->truesize);
 }
 

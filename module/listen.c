@@ -641,6 +641,41 @@ bool edu_request_rcv(struct net *net, struct sk_buff *skb)
 	return true;
 }
 
+/* An ICMP error about a request's SYN-ACK (icmp.c says which ones
+ * @drop): believed only if it quotes the request's ISN (RFC 5927 4.1).
+ * Returns -ENOENT if there is no such request, -ERANGE if the number is
+ * not its own, else 0.  Softirq.
+ */
+int edu_request_icmp(struct net *net, __be32 laddr, __be16 lport,
+		     __be32 raddr, __be16 rport, u32 seq, bool drop)
+{
+	struct edu_net *en = edu_pernet(net);
+	struct edu_request *req, copy;
+	bool owned = false;
+
+	spin_lock(&en->lock);
+	req = edu_request_find(en, laddr, lport, raddr, rport);
+	if (!req) {
+		spin_unlock(&en->lock);
+		return -ENOENT;
+	}
+	if (seq != req->iss) {
+		spin_unlock(&en->lock);
+		return -ERANGE;
+	}
+	if (drop) {
+		copy = *req;
+		owned = edu_request_unlink(req);
+	}
+	spin_unlock(&en->lock);
+	if (!drop)
+		return 0;
+	edu_request_trace(&copy, EDU_TCP_SYN_RCVD, EDU_TCP_CLOSED);
+	if (owned)
+		kfree(req);
+	return 0;
+}
+
 /* ---- the accept queue ---- */
 
 /* The final ACK of the handshake: the child moves to the accept queue.

@@ -56,6 +56,13 @@ const char *const edu_mib_names[EDU_MIB_MAX] = {
 	[EDU_MIB_TIMEWAITOVERFLOW]	= "TimeWaitOverflow",
 	[EDU_MIB_ABORTONMEMORY]		= "AbortOnMemory",
 	[EDU_MIB_MEMORYPRESSURES]	= "MemoryPressures",
+	/* ICMP errors (icmp.c) */
+	[EDU_MIB_ICMPIN]		= "IcmpIn",
+	[EDU_MIB_ICMPNOSOCKET]		= "IcmpNoSocket",
+	[EDU_MIB_ICMPOUTOFWINDOW]	= "IcmpOutOfWindow",
+	[EDU_MIB_ICMPCONNABORTS]	= "IcmpConnAborts",
+	[EDU_MIB_ICMPSOFTERRORS]	= "IcmpSoftErrors",
+	[EDU_MIB_PMTUUPDATES]		= "PmtuUpdates",
 };
 
 unsigned long edu_mib_read(const struct net *net, enum edu_mib m)

@@ -109,9 +109,20 @@ u32 edu_pressure_window(const struct sock *sk, u32 win, u16 mss)
 	return win;
 }
 
-/* The window field of a non-SYN segment.  RFC 9293 3.8.6.2.2 (receiver
- * silly-window avoidance): move the right edge only by at least
- * min(half the buffer, one MSS); and 3.8.6: never move it back.
+/* RFC 9293 3.8.6.2.2 (receiver silly-window avoidance): the right edge
+ * moves by at least min(Fr * RCV.BUFF, Eff.snd.MSS), Fr = 1/2.  The
+ * buffer as the peer sees it is the largest window we offer, half of
+ * sk_rcvbuf (edu_rcv_space()): with half of sk_rcvbuf itself, a buffer
+ * below two MSS would only ever open the window from zero to all of it,
+ * and what a partial read freed would wait for the peer's persist timer.
+ */
+u32 edu_rcv_sws_step(const struct sock *sk)
+{
+	return min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 4, edu_sk(sk)->adv_mss);
+}
+
+/* The window field of a non-SYN segment: move the right edge only by
+ * edu_rcv_sws_step() at least, and (3.8.6) never move it back.
  */
 static u16 edu_select_window(struct sock *sk)
 {
@@ -121,7 +132,7 @@ static u16 edu_select_window(struct sock *sk)
 	u32 unit = 1U << es->rcv_wscale;
 	u32 field;
 
-	if (win > cur && win - cur < min_t(u32, sk->sk_rcvbuf / 2, es->adv_mss))
+	if (win > cur && win - cur < edu_rcv_sws_step(sk))
 		win = cur;
 	if (win < cur)
 		win = cur;
@@ -704,8 +715,13 @@ static u32 edu_rto_jiffies(struct sock *sk)
 }
 
 /* RFC 6298 5.1-5.3: the timer runs while data is outstanding.  With
- * nothing outstanding, data waiting and a zero window, the persist timer
- * runs instead (RFC 9293 3.8.6.1).
+ * nothing outstanding and data waiting, the persist timer runs instead,
+ * whatever the window: a zero window is probed (RFC 9293 3.8.6.1), and a
+ * window too small for the sender's rule (edu_push()) is filled by the
+ * override timeout of RFC 9293 3.8.6.2.1.  Either way no ACK is coming
+ * that would start anything, so without the timer the connection would
+ * wait for good (Linux arms its probe timer the same way,
+ * tcp_check_probe_timer()).
  */
 void edu_rearm_rtx(struct sock *sk)
 {
@@ -713,7 +729,7 @@ void edu_rearm_rtx(struct sock *sk)
 
 	if (es->snd_una != es->snd_max) {
 		edu_arm_rtx_timer(sk, EDU_TIMER_RETRANS, edu_rto_jiffies(sk));
-	} else if (!skb_queue_empty(&sk->sk_write_queue) && !es->snd_wnd) {
+	} else if (!skb_queue_empty(&sk->sk_write_queue)) {
 		if (es->rtx_kind != EDU_TIMER_PERSIST)
 			edu_arm_rtx_timer(sk, EDU_TIMER_PERSIST,
 					    edu_rto_jiffies(sk));
@@ -851,6 +867,23 @@ static u32 edu_send_room(struct sock *sk, u32 seq)
 	return min(end - seq, edu_size_goal(sk));
 }
 
+/* RFC 9293 3.8.6.2.1 (sender silly-window avoidance): of an skb larger
+ * than the room @fit, send a front of whole segments if one fits, else a
+ * shorter front only if it is at least Fs = 1/2 of the largest window the
+ * peer ever offered: a receiver whose whole buffer is smaller than one
+ * MSS never offers more.  Otherwise wait: for an ACK, or for the override
+ * timeout (the persist timer, edu_send_window()).  Returns how many bytes
+ * to cut the front at, 0 to wait.
+ */
+static u32 edu_front_to_send(const struct edu_sock *es, u32 fit)
+{
+	if (fit >= es->mss)
+		return rounddown(fit, es->mss);
+	if (fit && fit >= es->max_snd_wnd / 2)
+		return fit;
+	return 0;
+}
+
 /* Send what the windows allow.  RFC 9293 3.7.4 (Nagle): while data is
  * unacknowledged, hold back a segment shorter than the MSS unless the
  * user asked for no delay or it carries the FIN.
@@ -870,12 +903,13 @@ void edu_push(struct sock *sk, bool force)
 			continue;
 		if (!(cb->flags & EDU_SYN)) {
 			u32 fit = edu_send_room(sk, cb->seq);
+			u32 front;
 
-			/* send the front that fits, in whole segments */
-			if (skb->len > fit &&
-			    (fit < es->mss ||
-			     edu_split(sk, skb, rounddown(fit, es->mss))))
-				break;
+			if (skb->len > fit) {
+				front = edu_front_to_send(es, fit);
+				if (!front || edu_split(sk, skb, front))
+					break;
+			}
 			if (skb->len < es->mss && !(cb->flags & EDU_FIN) &&
 			    !es->nodelay && !force && es->snd_nxt != es->snd_una &&
 			    skb_queue_is_last(&sk->sk_write_queue, skb))
@@ -902,6 +936,33 @@ int edu_send_old_ack(struct sock *sk)
 	return edu_send_ctl(sk, EDU_ACK, edu_sk(sk)->snd_una - 1);
 }
 
+/* RFC 9293 3.8.6.2.1's override timeout: the window is open but too
+ * small for edu_push()'s rule, and nothing is in flight.  Send what the
+ * window allows now, however little (as Linux's tcp_write_wakeup()).
+ */
+static void edu_send_window(struct sock *sk)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct edu_skb_cb *cb = EDU_SKB_CB(skb);
+		u32 fit;
+
+		if (!seq_after(cb->end_seq, es->snd_nxt))
+			continue;
+		if (!(cb->flags & EDU_SYN)) {	/* a SYN needs no window */
+			fit = edu_send_room(sk, cb->seq);
+			if (!fit || (skb->len > fit && edu_split(sk, skb, fit)))
+				break;
+		}
+		if (!edu_send_skb(sk, skb))
+			edu_sent(sk, skb);
+		break;
+	}
+	edu_rearm_rtx(sk);
+}
+
 /* RFC 9293 3.8.6.1: probe a zero window.  Like Linux, the probe is an ACK
  * carrying an old sequence number, which the receiver must answer with
  * its current window.  Each probe counts against a budget (timer.c,
@@ -913,10 +974,13 @@ void edu_send_probe(struct sock *sk)
 
 	if (!edu_can_send_state(sk->sk_state))
 		return;
-	if (es->snd_wnd || skb_queue_empty(&sk->sk_write_queue) ||
-	    es->snd_una != es->snd_max) {
+	if (skb_queue_empty(&sk->sk_write_queue) || es->snd_una != es->snd_max) {
 		edu_push(sk, false);
 		edu_rearm_rtx(sk);
+		return;
+	}
+	if (es->snd_wnd) {
+		edu_send_window(sk);
 		return;
 	}
 	if (edu_probes_spent(sk)) {

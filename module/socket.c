@@ -626,7 +626,7 @@ static void edu_window_update(struct sock *sk)
 		return;
 	cur = seq_after(es->rcv_adv, es->rcv_nxt) ? es->rcv_adv - es->rcv_nxt : 0;
 	win = edu_rcv_window(sk);
-	if (win > cur && win - cur >= min_t(u32, sk->sk_rcvbuf / 2, es->adv_mss) &&
+	if (win > cur && win - cur >= edu_rcv_sws_step(sk) &&
 	    cur < win / 2)
 		edu_send_ack(sk);
 }
@@ -712,6 +712,16 @@ static int edu_recv_check(struct sock *sk, size_t copied, long timeo)
 	return 1;
 }
 
+static int edu_recv_error(struct sock *sk, struct msghdr *msg, size_t len)
+{
+	int addr_len = 0;
+	int err = inet_recv_error(sk, msg, len, &addr_len);
+
+	if (err >= 0)
+		msg->msg_namelen = addr_len;
+	return err;
+}
+
 static int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		       int flags)
 {
@@ -722,8 +732,9 @@ static int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	long timeo;
 	int target, err = 0;
 
-	if (flags & MSG_ERRQUEUE)	/* edu_tcp queues no errors there */
-		return -EAGAIN;
+	/* IP_RECVERR's queue: ICMP errors (icmp.c), read as TCP's are */
+	if (flags & MSG_ERRQUEUE)
+		return edu_recv_error(sk, msg, len);
 	lock_sock(sk);
 	if (sk->sk_state == EDU_TCP_LISTEN) {
 		err = -ENOTCONN;

@@ -282,7 +282,8 @@ static void edu_rto_expired(struct sock *sk)
 		if (sk->sk_state == EDU_TCP_SYN_SENT ||
 		    sk->sk_state == EDU_TCP_SYN_RCVD)
 			edu_inc(sock_net(sk), EDU_MIB_ATTEMPTFAILS);
-		edu_abort(sk, ETIMEDOUT);
+		/* a soft ICMP error (icmp.c) says better why, as in TCP */
+		edu_abort(sk, READ_ONCE(sk->sk_err_soft) ?: ETIMEDOUT);
 		return;
 	}
 	es->retries++;
@@ -540,6 +541,15 @@ void edu_release_cb(struct sock *sk)
 	if (__test_and_clear_bit(EDU_DEFER_KEEPALIVE, &es->deferred)) {
 		if (!edu_timer_overtaken(&es->keepalive_timer))
 			edu_keepalive_expired(sk);
+		__sock_put(sk);
+	}
+	/* ICMP errors that arrived meanwhile (icmp.c) */
+	if (__test_and_clear_bit(EDU_DEFER_MTU, &es->deferred)) {
+		edu_mtu_reduced(sk);
+		__sock_put(sk);
+	}
+	if (__test_and_clear_bit(EDU_DEFER_SYN_ERR, &es->deferred)) {
+		edu_syn_error_deferred(sk);
 		__sock_put(sk);
 	}
 }

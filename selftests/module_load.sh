@@ -197,6 +197,8 @@ t_proc_files() {
 		SyncookiesFailed PeerMssClamped ChallengeAcksSkipped
 		InvalidAcksSkipped OutOfOrderCovered OutOfOrderPruned
 		PersistAborts TimeWaitOverflow AbortOnMemory MemoryPressures
+		IcmpIn IcmpNoSocket IcmpOutOfWindow IcmpConnAborts
+		IcmpSoftErrors PmtuUpdates
 		MemoryPages MemoryPressure Orphans"
 	for n in $names; do
 		grep -Eq "^$n [0-9]+\$" /proc/net/edu_tcp_stat ||
