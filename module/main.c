@@ -228,9 +228,19 @@ static int __init edu_init(void)
 		err = -EBUSY;
 		goto out_protosw;
 	}
-	pr_info("loaded: IPv4 protocol %d, MSL %u ms\n", edu_proto, edu_msl_ms);
+	err = edu6_init();
+	if (err) {
+		pr_err("IPv6 next header %d is already taken; use 253 or 254 (RFC 3692)\n",
+		       edu_proto);
+		goto out_protocol;
+	}
+	pr_info("loaded: IPv4 protocol and IPv6 next header %d, MSL %u ms\n",
+		edu_proto, edu_msl_ms);
 	return 0;
 
+out_protocol:
+	inet_del_protocol(&edu_net_protocol, edu_proto);
+	synchronize_net();
 out_protosw:
 	inet_unregister_protosw(&edu_protosw);
 	edu_offload_exit();
@@ -252,6 +262,7 @@ out_wheel:
  */
 static void __exit edu_exit(void)
 {
+	edu6_exit();
 	inet_del_protocol(&edu_net_protocol, edu_proto);
 	synchronize_net();
 	inet_unregister_protosw(&edu_protosw);
