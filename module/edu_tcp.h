@@ -29,6 +29,7 @@
 #include <linux/list.h>
 #include <net/sock.h>
 #include <net/inet_sock.h>
+#include <linux/poll.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <uapi/linux/edu_tcp.h>
@@ -660,6 +661,14 @@ void edu_sock_destruct(struct sock *sk);
 bool edu_bind_denied(struct net *net, u16 port);
 int edu_bind_addr(struct sock *sk, const struct in6_addr *addr, u16 port);
 int edu_connect_start(struct sock *sk);
+/* the system calls both families' proto_ops share */
+int edu_listen(struct socket *sock, int backlog);
+int edu_do_accept(struct socket *sock, struct socket *newsock, int flags);
+__poll_t edu_poll(struct file *file, struct socket *sock, poll_table *wait);
+int edu_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
+int edu_shutdown(struct socket *sock, int how);
+int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size);
+int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int flags);
 int edu_stream_connect(struct socket *sock, struct sockaddr *uaddr,
 		       int addr_len, int flags,
 		       int (*start)(struct sock *sk, struct sockaddr *uaddr,

@@ -44,7 +44,7 @@ struct edu6_sock {
 };
 
 static struct proto edu6_prot;
-static struct proto_ops edu6_stream_ops __ro_after_init;
+static const struct proto_ops edu6_stream_ops;
 
 static struct ipv6_pinfo *edu6_pinfo(struct sock *sk)
 {
@@ -193,16 +193,14 @@ static int edu6_connect_start(struct sock *sk, struct sockaddr *uaddr,
 	type = ipv6_addr_type(&peer.sin6_addr);
 	if (type & IPV6_ADDR_MULTICAST)
 		return -ENETUNREACH;
-	if (type == IPV6_ADDR_MAPPED) {
-		if (sk->sk_ipv6only)
-			return -ENETUNREACH;
-	} else if (ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr)) {
+	if (type == IPV6_ADDR_MAPPED && sk->sk_ipv6only)
+		return -ENETUNREACH;
+	if (type != IPV6_ADDR_MAPPED &&
+	    ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr))
 		return -EAFNOSUPPORT;	/* bound to an IPv4 address */
-	} else {
-		err = edu6_scope(sk, &peer, sizeof(peer));
-		if (err)
-			return err;
-	}
+	err = type == IPV6_ADDR_MAPPED ? 0 : edu6_scope(sk, &peer, sizeof(peer));
+	if (err)
+		return err;
 	edu_sk_set_raddr(sk, &peer.sin6_addr);
 	inet_sk(sk)->inet_dport = peer.sin6_port;
 	return edu_connect_start(sk);
@@ -429,6 +427,11 @@ static int edu_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
 	return 0;
 }
 
+static int edu6_accept(EDU_ACCEPT_ARGS)
+{
+	return edu_do_accept(sock, newsock, EDU_ACCEPT_FLAGS);
+}
+
 /* ---- socket options: IPv6's own level goes to IPv6 ---- */
 
 static int edu6_setsockopt(struct socket *sock, int level, int optname,
@@ -461,7 +464,28 @@ static const struct inet6_protocol edu6_protocol = {
 	.flags		= INET6_PROTO_NOPOLICY | INET6_PROTO_FINAL,
 };
 
-/* The AF_INET6 proto and ops are IPv4's with what differs replaced. */
+/* IPv4's system calls, but for the addresses and IPv6's options. */
+static const struct proto_ops edu6_stream_ops = {
+	.family		= PF_INET6,
+	.owner		= THIS_MODULE,
+	.release	= inet6_release,
+	.bind		= edu6_bind,
+	.connect	= edu6_connect,
+	.socketpair	= sock_no_socketpair,
+	.accept		= edu6_accept,
+	.getname	= inet6_getname,
+	.poll		= edu_poll,
+	.ioctl		= edu_ioctl,
+	.listen		= edu_listen,
+	.shutdown	= edu_shutdown,
+	.setsockopt	= edu6_setsockopt,
+	.getsockopt	= edu6_getsockopt,
+	.sendmsg	= edu_sendmsg,
+	.recvmsg	= edu_recvmsg,
+	.mmap		= sock_no_mmap,
+};
+
+/* The AF_INET6 proto is IPv4's, with the ipv6_pinfo after the socket. */
 static void edu6_build(void)
 {
 	BUILD_BUG_ON(offsetof(struct edu6_sock, inet6) +
@@ -471,15 +495,6 @@ static void edu6_build(void)
 	edu6_prot.init = edu6_init_sock;
 	edu6_prot.obj_size = sizeof(struct edu6_sock);
 	EDU_SET_PINFO_OFFSET(&edu6_prot, offsetof(struct edu6_sock, inet6));
-
-	edu6_stream_ops = edu_stream_ops;
-	edu6_stream_ops.family = PF_INET6;
-	edu6_stream_ops.release = inet6_release;
-	edu6_stream_ops.bind = edu6_bind;
-	edu6_stream_ops.connect = edu6_connect;
-	edu6_stream_ops.getname = inet6_getname;
-	edu6_stream_ops.setsockopt = edu6_setsockopt;
-	edu6_stream_ops.getsockopt = edu6_getsockopt;
 }
 
 /* After IPv4's registration (main.c), in the same order: the socket

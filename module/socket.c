@@ -215,7 +215,7 @@ static int edu_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 
 /* ---- listen and accept (the listener itself is listen.c) ---- */
 
-static int edu_listen(struct socket *sock, int backlog)
+int edu_listen(struct socket *sock, int backlog)
 {
 	struct sock *sk = sock->sk;
 	int err;
@@ -245,7 +245,7 @@ out:
 	return err;
 }
 
-static int edu_do_accept(struct socket *sock, struct socket *newsock, int flags)
+int edu_do_accept(struct socket *sock, struct socket *newsock, int flags)
 {
 	struct sock *sk = sock->sk, *child;
 	long timeo;
@@ -556,7 +556,7 @@ static int edu_copy_to_frags(struct sock *sk, struct sk_buff *skb,
 	return n;
 }
 
-static int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
+int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 {
 	struct sock *sk = sock->sk;
 	struct edu_sock *es = edu_sk(sk);
@@ -752,8 +752,8 @@ static int edu_recv_check(struct sock *sk, size_t copied, long timeo)
 	return 1;
 }
 
-static int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
-		       int flags)
+int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		int flags)
 {
 	struct sock *sk = sock->sk;
 	struct edu_sock *es = edu_sk(sk);
@@ -847,8 +847,7 @@ out:
 
 /* ---- poll, ioctl, shutdown ---- */
 
-static __poll_t edu_poll(struct file *file, struct socket *sock,
-			 poll_table *wait)
+__poll_t edu_poll(struct file *file, struct socket *sock, poll_table *wait)
 {
 	struct sock *sk = sock->sk;
 	struct edu_sock *es = edu_sk(sk);
@@ -895,7 +894,7 @@ static __poll_t edu_poll(struct file *file, struct socket *sock,
 	return mask;
 }
 
-static int edu_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
+int edu_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 {
 	struct sock *sk = sock->sk;
 	struct edu_sock *es = edu_sk(sk);
@@ -944,7 +943,7 @@ static void edu_send_fin_for_close(struct sock *sk)
 	}
 }
 
-static int edu_shutdown(struct socket *sock, int how)
+int edu_shutdown(struct socket *sock, int how)
 {
 	struct sock *sk = sock->sk;
 	int err = 0;

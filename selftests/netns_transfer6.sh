@@ -154,25 +154,35 @@ t_wireshark_checksum() {
 	return 0
 }
 
-# ICMPv6 for a SYN (RFC 4443 3.1, RFC 1122 4.2.3.9): B's firewall answers
-# it with a destination unreachable; connect() must end at once with the
-# errno TCP gives (code 1, administratively prohibited: EACCES; code 4,
-# port unreachable: ECONNREFUSED), not after the SYN retries.
+# ICMPv6 for a SYN (RFC 4443 3.1, RFC 1122 4.2.3.9): A connects to an
+# address only a blackhole route in B knows of, and B answers the SYN as a
+# router would, with a destination unreachable (lib/icmp6_reject.py).
+# connect() must end at once with the errno TCP gives (code 1,
+# administratively prohibited: EACCES; code 4, port unreachable:
+# ECONNREFUSED), not after the SYN retries.
+IP6_NONE=fd00:200:1::99
 icmp_case() {
-	local code=$1 want=$2 t0 ms rc
-	have_nft || { SKIP_REASON="no nftables"; return 2; }
-	nsx "$NS_B" nft add table ip6 edu_icmp &&
-		nsx "$NS_B" nft "add chain ip6 edu_icmp in { type filter hook input priority 0; }" &&
-		nsx "$NS_B" nft add rule ip6 edu_icmp in meta l4proto "$EDU_PROTO" \
-			reject with icmpv6 type "$code" 2>"$T/nft.err" ||
-		{ SKIP_REASON="nft reject: $(head -1 "$T/nft.err")"; nsx "$NS_B" nft delete table ip6 edu_icmp 2>/dev/null; return 2; }
+	local code=$1 want=$2 t0 ms rc pid mac_b
+	mac_b=$(nsx "$NS_B" cat "/sys/class/net/$DEV_B/address")
+	nsx "$NS_A" ip -6 neigh replace "$IP6_NONE" lladdr "$mac_b" dev "$DEV_A" nud permanent &&
+		nsx "$NS_B" ip -6 route replace blackhole "$IP6_NONE/128" ||
+		{ fail "cannot route $IP6_NONE into a blackhole"; return 1; }
+	nsx "$NS_B" timeout -k 2 30 "$PYTHON" "$LIB_DIR/icmp6_reject.py" "$DEV_B" \
+		"$IP6_B" "$IP6_NONE" "$code" 20 >"$T/icmp.out" 2>"$T/icmp.err" &
+	pid=$!
+	BG_PIDS+=("$pid")
+	for _ in $(seq 1 100); do
+		grep -q '^ready' "$T/icmp.out" && break
+		sleep 0.05
+	done
+	grep -q '^ready' "$T/icmp.out" || { fail "icmp6_reject.py: $(cat "$T/icmp.err")"; return 1; }
 	t0=$(now_ms)
-	nsx "$NS_A" timeout -k 5 "$TO" "$XFER" -6 -q -t 20 "$IP6_B" 9 \
+	nsx "$NS_A" timeout -k 5 "$TO" "$XFER" -6 -q -t 20 "$IP6_NONE" 9 \
 		>"$T/cli.out" 2>"$T/cli.err"
 	rc=$?
 	ms=$(($(now_ms) - t0))
-	nsx "$NS_B" nft delete table ip6 edu_icmp
-	note "connect: exit $rc after $ms ms: $(cat "$T/cli.err")"
+	wait "$pid"
+	note "connect: exit $rc after $ms ms: $(cat "$T/cli.err"); B: $(cat "$T/icmp.out")"
 	[ "$rc" = 3 ] || { fail "connect did not fail as a socket error"; return 1; }
 	grep -q "$want" "$T/cli.err" || { fail "not '$want'"; return 1; }
 	# the first SYN retransmission would come after 1 s
@@ -180,8 +190,8 @@ icmp_case() {
 	return 0
 }
 
-t_icmp_prohibited() { icmp_case admin-prohibited "Permission denied"; }
-t_icmp_port() { icmp_case port-unreachable "Connection refused"; }
+t_icmp_prohibited() { icmp_case 1 "Permission denied"; }
+t_icmp_port() { icmp_case 4 "Connection refused"; }
 
 run_test v6_a_to_b t_a_to_b
 run_test v6_b_to_a t_b_to_a
