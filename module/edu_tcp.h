@@ -234,6 +234,7 @@ enum {
 	EDU_DEFER_RTX,
 	EDU_DEFER_DELACK,
 	EDU_DEFER_KEEPALIVE,
+	EDU_DEFER_PMTU,		/* an ICMP lowered the path MTU: mtu_info */
 };
 
 /* What the retransmission timer is timing, for /proc and traces. */
@@ -320,6 +321,7 @@ struct edu_sock {
 	 * socket's spinlock
 	 */
 	unsigned long		deferred;
+	u32			mtu_info;	/* the MTU an ICMP reported */
 
 	/* RFC 1122 4.2.3.6 keep-alive, with SO_KEEPALIVE (timer.c) */
 	struct edu_timer	keepalive_timer;
@@ -690,6 +692,7 @@ void edu6_bare_xmit(struct net *net, struct sk_buff *skb,
 		    const struct in6_addr *saddr, const struct in6_addr *daddr,
 		    struct dst_entry *dst);
 void edu6_child_init(struct sock *child);
+void edu6_mtu_reduced(struct sock *sk);
 
 /* ---- listen.c ---- */
 void edu_listen_syn(struct sock *sk, struct sk_buff *skb);

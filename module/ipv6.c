@@ -351,14 +351,18 @@ static bool edu6_err_in_window(const struct sock *sk, u32 seq)
 }
 
 /* RFC 8201 4: a Packet Too Big lowers the path MTU, and the MSS with it;
- * the segment that was too big goes again, cut to the new size.
+ * the segment that was too big goes again, cut to the new size.  Under
+ * the socket's lock: from the ICMP, or from release_cb (timer.c) when a
+ * system call held the socket then.
  */
-static void edu6_err_toobig(struct sock *sk, u32 mtu)
+void edu6_mtu_reduced(struct sock *sk)
 {
 	struct edu_sock *es = edu_sk(sk);
 	u16 mss;
 
-	if (!inet6_csk_update_pmtu(sk, mtu))
+	if (sk->sk_state == EDU_TCP_LISTEN || sk->sk_state == EDU_TCP_CLOSED)
+		return;
+	if (!inet6_csk_update_pmtu(sk, es->mtu_info))
 		return;
 	mss = edu_route_mss(sk);
 	if (mss >= es->mss)
@@ -408,16 +412,18 @@ static int edu_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
 	if (sk->sk_state == EDU_TCP_LISTEN || sk->sk_state == EDU_TCP_CLOSED ||
 	    !edu6_err_in_window(sk, ntohl(th->seq))) {
 		/* stale, or forged: nothing believed */
-	} else if (sock_owned_by_user(sk)) {
-		/* the owner's system call is in the way: remember it only */
-		if (type != ICMPV6_PKT_TOOBIG) {
-			int err;
-
-			icmpv6_err_convert(type, code, &err);
-			WRITE_ONCE(sk->sk_err_soft, err);
-		}
 	} else if (type == ICMPV6_PKT_TOOBIG) {
-		edu6_err_toobig(sk, ntohl(info));
+		edu_sk(sk)->mtu_info = ntohl(info);
+		if (!sock_owned_by_user(sk))
+			edu6_mtu_reduced(sk);
+		else	/* the owner's system call is in the way: at its end */
+			__set_bit(EDU_DEFER_PMTU, &edu_sk(sk)->deferred);
+	} else if (sock_owned_by_user(sk)) {
+		/* too late to end a connect() from here: remember it */
+		int err;
+
+		icmpv6_err_convert(type, code, &err);
+		WRITE_ONCE(sk->sk_err_soft, err);
 	} else if (type != ICMPV6_TIME_EXCEED ||
 		   sk->sk_state == EDU_TCP_SYN_SENT) {
 		edu6_err_unreach(sk, type, code);

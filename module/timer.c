@@ -544,6 +544,9 @@ void edu_release_cb(struct sock *sk)
 			edu_keepalive_expired(sk);
 		__sock_put(sk);
 	}
+	/* no reference: the owner's, which is releasing the socket, holds */
+	if (__test_and_clear_bit(EDU_DEFER_PMTU, &es->deferred) && edu_sk_v6(sk))
+		edu6_mtu_reduced(sk);
 }
 
 void edu_sock_timers_init(struct sock *sk)

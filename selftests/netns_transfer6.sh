@@ -30,7 +30,7 @@ LOSS_BYTES=${EDU_XFER_LOSS_BYTES:-1M}
 TO=${EDU_XFER_TIMEOUT:-60}
 IP6_A=fd00:200:1::1
 IP6_B=fd00:200:1::2
-NTESTS=10
+NTESTS=11
 
 # The IPv4 pair, and IPv6 addresses on it: no duplicate address detection
 # (the address is usable at once), static neighbours as for IPv4.
@@ -161,21 +161,31 @@ t_wireshark_checksum() {
 # administratively prohibited: EACCES; code 4, port unreachable:
 # ECONNREFUSED), not after the SYN retries.
 IP6_NONE=fd00:200:1::99
+
+# icmp_start NS DEV SRC TARGET KIND VALUE: in NS, answer from SRC a
+# segment to TARGET seen on DEV (see lib/icmp6_reject.py); its pid in
+# ICMP_PID, its output in $T/icmp.out.
+icmp_start() {
+	nsx "$1" timeout -k 2 60 "$PYTHON" "$LIB_DIR/icmp6_reject.py" "$2" \
+		"$3" "$4" "$5" "$6" 50 >"$T/icmp.out" 2>"$T/icmp.err" &
+	ICMP_PID=$!
+	BG_PIDS+=("$ICMP_PID")
+	for _ in $(seq 1 100); do
+		grep -q '^ready' "$T/icmp.out" && return 0
+		sleep 0.05
+	done
+	fail "icmp6_reject.py: $(cat "$T/icmp.err")"
+	return 1
+}
+
 icmp_case() {
 	local code=$1 want=$2 t0 ms rc pid mac_b
 	mac_b=$(nsx "$NS_B" cat "/sys/class/net/$DEV_B/address")
 	nsx "$NS_A" ip -6 neigh replace "$IP6_NONE" lladdr "$mac_b" dev "$DEV_A" nud permanent &&
 		nsx "$NS_B" ip -6 route replace blackhole "$IP6_NONE/128" ||
 		{ fail "cannot route $IP6_NONE into a blackhole"; return 1; }
-	nsx "$NS_B" timeout -k 2 30 "$PYTHON" "$LIB_DIR/icmp6_reject.py" "$DEV_B" \
-		"$IP6_B" "$IP6_NONE" "$code" 20 >"$T/icmp.out" 2>"$T/icmp.err" &
-	pid=$!
-	BG_PIDS+=("$pid")
-	for _ in $(seq 1 100); do
-		grep -q '^ready' "$T/icmp.out" && break
-		sleep 0.05
-	done
-	grep -q '^ready' "$T/icmp.out" || { fail "icmp6_reject.py: $(cat "$T/icmp.err")"; return 1; }
+	icmp_start "$NS_B" "$DEV_B" "$IP6_B" "$IP6_NONE" unreach "$code" || return 1
+	pid=$ICMP_PID
 	t0=$(now_ms)
 	nsx "$NS_A" timeout -k 5 "$TO" "$XFER" -6 -q -t 20 "$IP6_NONE" 9 \
 		>"$T/cli.out" 2>"$T/cli.err"
@@ -193,6 +203,50 @@ icmp_case() {
 t_icmp_prohibited() { icmp_case 1 "Permission denied"; }
 t_icmp_port() { icmp_case 4 "Connection refused"; }
 
+# The peers are gone, but a FIN may still wait in netem: give the closing
+# sockets the time to finish before the qdisc goes (with their packets),
+# or an orphan repeats its FIN into a deleted namespace and holds the
+# module for minutes.  TIME-WAIT records hold nothing.
+settle() {
+	local ns busy
+	is_edu || return 0
+	for _ in $(seq 1 100); do
+		busy=0
+		for ns in "$NS_A" "$NS_B"; do
+			nsx "$ns" awk 'NR > 1 && $4 != "TIME-WAIT"' /proc/edu_tcp |
+				grep -q . && busy=1
+		done
+		[ $busy = 0 ] && return 0
+		sleep 0.1
+	done
+	fail "sockets still closing after 10 s"
+	return 1
+}
+
+# RFC 8201: a Packet Too Big for a data segment in flight lowers the path
+# MTU, which the route then shows, and the MSS: the transfer goes on in
+# smaller segments and arrives intact.  A answers its own first large
+# segment, as a router between A and B would; B's ACKs wait 50 ms in
+# netem so that the segment is still unacknowledged when the error comes
+# (RFC 5927 4.1: an error for data already acknowledged is not believed).
+t_pmtu() {
+	local out rc
+	impair "$NS_B" "$DEV_B" delay 50ms
+	rc=$?
+	[ $rc = 2 ] && SKIP_REASON="no sch_netem in this kernel"
+	[ $rc = 0 ] || return $rc
+	icmp_start "$NS_A" "$DEV_A" "$IP6_A" "$IP6_B" toobig 1280 || return 1
+	xfer "$LOSS_BYTES" 0 "$IP6_B" || return 1
+	settle || return 1
+	wait "$ICMP_PID" || { fail "no segment above 1280 bytes to answer"; return 1; }
+	out=$(nsx "$NS_A" ip -6 route get "$IP6_B")
+	note "B: $(cat "$T/icmp.out"); A: $out"
+	case $out in
+	*" mtu 1280 "*) ;;
+	*) fail "the route to $IP6_B has not learnt MTU 1280"; return 1 ;;
+	esac
+}
+
 run_test v6_a_to_b t_a_to_b
 run_test v6_b_to_a t_b_to_a
 run_test v6_both_ways t_both
@@ -203,4 +257,5 @@ run_test v6_proc_row t_proc_row
 run_test v6_wireshark_checksum t_wireshark_checksum
 run_test v6_icmp_admin_prohibited_ends_connect t_icmp_prohibited
 run_test v6_icmp_port_unreachable_ends_connect t_icmp_port
+run_test v6_packet_too_big_lowers_mtu t_pmtu
 tap_exit
