@@ -135,7 +135,11 @@ t_wireshark_checksum() {
 		"ip6 proto $EDU_PROTO" 2>"$T/tcpdump.err" &
 	pid=$!
 	BG_PIDS+=("$pid")
-	sleep 1
+	# tcpdump says when it captures (seconds in the debug guest)
+	for _ in $(seq 1 200); do
+		grep -q '^listening on' "$T/tcpdump.err" && break
+		sleep 0.1
+	done
 	xfer 64K 64K "$IP6_B" || { kill "$pid"; return 1; }
 	sleep 0.5
 	kill -INT "$pid" 2>/dev/null
@@ -194,9 +198,11 @@ icmp_case() {
 	wait "$pid"
 	note "connect: exit $rc after $ms ms: $(cat "$T/cli.err"); B: $(cat "$T/icmp.out")"
 	[ "$rc" = 3 ] || { fail "connect did not fail as a socket error"; return 1; }
+	# only the ICMP gives this errno: without it connect() would still be
+	# repeating its SYN (its last one after ~1 min) when edu_xfer -t 20
+	# gives up; the bound leaves room for the debug guest's slow helper
 	grep -q "$want" "$T/cli.err" || { fail "not '$want'"; return 1; }
-	# the first SYN retransmission would come after 1 s
-	[ "$ms" -lt 5000 ] || { fail "connect took $ms ms"; return 1; }
+	[ "$ms" -lt 15000 ] || { fail "connect took $ms ms"; return 1; }
 	return 0
 }
 
