@@ -44,6 +44,36 @@
 #define edu_tcpi_set_rcv_wnd(ti, v)	((void)(v))
 #endif
 
+/* IPv6 (ipv6.c).  From 6.5, inet6_create() finds a socket's ipv6_pinfo
+ * at struct proto's ipv6_pinfo_offset; before, at the end of the object.
+ */
+#ifdef EDU_HAVE_PINFO_OFFSET
+#define EDU_SET_PINFO_OFFSET(prot, off)	((prot)->ipv6_pinfo_offset = (off))
+#else
+#define EDU_SET_PINFO_OFFSET(prot, off)	do { } while (0)
+#endif
+
+/* ip6_dst_store()'s last argument: a source address, later a bool. */
+#ifdef EDU_HAVE_DST_STORE_BOOL
+#define edu_ip6_dst_store(sk, dst)	ip6_dst_store(sk, dst, NULL, false)
+#else
+#define edu_ip6_dst_store(sk, dst)	ip6_dst_store(sk, dst, NULL, NULL)
+#endif
+
+/* A socket's flow label list moved from ipv6_pinfo to inet_sock. */
+#ifdef EDU_HAVE_INET_FL_LIST
+#define edu_ipv6_fl_list(sk)	(inet_sk(sk)->ipv6_fl_list)
+#else
+#define edu_ipv6_fl_list(sk)	(inet6_sk(sk)->ipv6_fl_list)
+#endif
+
+/* IPV6_RECVERR became a bit of inet_flags. */
+#ifdef EDU_HAVE_INET6_TEST_BIT
+#define edu_ipv6_recverr(sk)	inet6_test_bit(RECVERR6, sk)
+#else
+#define edu_ipv6_recverr(sk)	(inet6_sk(sk)->recverr)
+#endif
+
 /* Headers that moved. */
 /* Newer kernels (6.12 among them) keep skb_frag_unref() apart... */
 #ifdef EDU_HAVE_SKBUFF_REF_H

@@ -21,6 +21,7 @@
  *   isn.c     initial sequence numbers (RFC 6528)
  *   icmp.c    ICMP errors about our segments: PMTUD, unreachables
  *   proc.c    /proc/edu_tcp and /proc/net/edu_tcp_stat
+ *   ipv6.c    AF_INET6: registration, bind, connect, routing, input, ICMPv6
  */
 #ifndef _EDU_TCP_H
 #define _EDU_TCP_H
@@ -30,6 +31,9 @@
 #include <linux/list.h>
 #include <net/sock.h>
 #include <net/inet_sock.h>
+#include <linux/poll.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
 #include <uapi/linux/edu_tcp.h>
 #include "compat.h"
 
@@ -50,6 +54,75 @@ extern long edu_sysctl_mem[3];	/* pages: tcp_mem's three thresholds */
 
 extern struct proto edu_prot;
 extern const struct proto_ops edu_stream_ops;
+
+#if !IS_ENABLED(CONFIG_IPV6)
+#error "edu_tcp speaks IPv4 and IPv6: it needs a kernel with CONFIG_IPV6"
+#endif
+
+/* ---- addresses of either family ----
+ *
+ * The tables, request and TIME-WAIT records keep every address as a
+ * struct in6_addr; an IPv4 address is kept in its IPv4-mapped form
+ * ::ffff:a.b.c.d (RFC 4291 2.5.5.2).  One key type then serves both
+ * families, and a dual-stack AF_INET6 socket talking to an IPv4 peer
+ * (whose sk_v6_* addresses are mapped, as TCP's are) matches the IPv4
+ * segments of its connection without a second table.
+ */
+static inline bool edu_addr_is_v4(const struct in6_addr *a)
+{
+	return ipv6_addr_v4mapped(a);
+}
+
+static inline __be32 edu_addr_v4(const struct in6_addr *a)
+{
+	return a->s6_addr32[3];
+}
+
+/* The wildcard of its family: :: or ::ffff:0.0.0.0 (INADDR_ANY). */
+static inline bool edu_addr_any(const struct in6_addr *a)
+{
+	return ipv6_addr_any(a) ||
+	       (edu_addr_is_v4(a) && edu_addr_v4(a) == htonl(INADDR_ANY));
+}
+
+/* A socket's local and remote address, in the tables' form. */
+static inline void edu_sk_laddr(const struct sock *sk, struct in6_addr *a)
+{
+	if (sk->sk_family == AF_INET6)
+		*a = sk->sk_v6_rcv_saddr;
+	else
+		ipv6_addr_set_v4mapped(sk->sk_rcv_saddr, a);
+}
+
+static inline void edu_sk_raddr(const struct sock *sk, struct in6_addr *a)
+{
+	if (sk->sk_family == AF_INET6)
+		*a = sk->sk_v6_daddr;
+	else
+		ipv6_addr_set_v4mapped(sk->sk_daddr, a);
+}
+
+/* The socket's segments go out over IPv6 (else IPv4: an AF_INET socket,
+ * or an AF_INET6 one connected to an IPv4-mapped address).
+ */
+static inline bool edu_sk_v6(const struct sock *sk)
+{
+	return sk->sk_family == AF_INET6 &&
+	       !ipv6_addr_v4mapped(&sk->sk_v6_daddr);
+}
+
+/* A received segment's source and destination, in the tables' form. */
+static inline void edu_skb_addrs(const struct sk_buff *skb,
+				 struct in6_addr *saddr, struct in6_addr *daddr)
+{
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		*saddr = ipv6_hdr(skb)->saddr;
+		*daddr = ipv6_hdr(skb)->daddr;
+	} else {
+		ipv6_addr_set_v4mapped(ip_hdr(skb)->saddr, saddr);
+		ipv6_addr_set_v4mapped(ip_hdr(skb)->daddr, daddr);
+	}
+}
 
 /* ---- sequence arithmetic, RFC 9293 3.4: compare modulo 2^32 ---- */
 static inline bool seq_before(u32 a, u32 b)
@@ -82,8 +155,10 @@ static inline bool seq_between(u32 lo, u32 x, u32 hi)	/* lo <= x <= hi */
 
 /* RFC 9293 3.1: options fill the header up to 60 bytes */
 #define EDU_HDR_MAX	60
-/* Room to build the IP and our header in front of a segment's data */
-#define EDU_HEADROOM	(MAX_HEADER + sizeof(struct iphdr) + EDU_HDR_MAX)
+/* Room to build the IP and our header in front of a segment's data:
+ * IPv6's fixed header is the larger of the two (RFC 8200 3)
+ */
+#define EDU_HEADROOM	(MAX_HEADER + sizeof(struct ipv6hdr) + EDU_HDR_MAX)
 
 /* RFC 9293 3.7.1: the default send MSS when the peer sends no option */
 #define EDU_DEFAULT_MSS	536
@@ -335,7 +410,7 @@ struct edu_tw {
 	struct hlist_node	bind_node;
 	struct edu_timer	timer;
 	struct net		*net;
-	__be32			saddr, daddr;	/* local, remote */
+	struct in6_addr		saddr, daddr;	/* local, remote */
 	__be16			sport, dport;
 	u32			snd_nxt;
 	u32			rcv_nxt;
@@ -356,7 +431,7 @@ struct edu_request {
 	struct edu_timer	timer;		/* SYN-ACK retransmission */
 	struct net		*net;
 	struct sock		*listener;	/* valid while hashed */
-	__be32			saddr, daddr;	/* local, remote */
+	struct in6_addr		saddr, daddr;	/* local, remote */
 	__be16			sport, dport;
 	u32			iss, irs;
 	u16			peer_mss;	/* the SYN's MSS option, 0: none */
@@ -488,33 +563,40 @@ unsigned long edu_mib_read(const struct net *net, enum edu_mib m);
 /* ---- table.c ---- */
 int edu_table_init(void);
 void edu_table_exit(void);
-int edu_bind_port(struct sock *sk, __be32 addr, u16 port);
+void edu_sk_set_laddr(struct sock *sk, const struct in6_addr *addr);
+void edu_sk_set_raddr(struct sock *sk, const struct in6_addr *addr);
+int edu_bind_port(struct sock *sk, const struct in6_addr *addr, u16 port);
 int edu_autobind(struct sock *sk);
-int edu_autobind_addr(struct sock *sk, __be32 addr);
 int edu_autobind_connect(struct sock *sk);
 int edu_start_listen(struct sock *sk);
 void edu_unbind(struct sock *sk);
 int edu_hash_conn(struct sock *sk);
 int edu_hash_child(struct sock *child);
 void edu_unhash_conn(struct sock *sk);
-struct sock *edu_lookup(struct net *net, __be32 saddr, __be16 sport,
-			__be32 daddr, __be16 dport);
-struct sock *edu_lookup_listener(struct net *net, __be32 daddr, __be16 dport);
-struct hlist_head *edu_req_bucket(struct edu_net *en, __be32 laddr,
-				  __be16 lport, __be32 raddr, __be16 rport);
-bool edu_tuple_taken(struct edu_net *en, __be32 laddr, __be16 lport,
-		     __be32 raddr, __be16 rport);
+struct sock *edu_lookup(struct net *net, const struct in6_addr *saddr,
+			__be16 sport, const struct in6_addr *daddr,
+			__be16 dport);
+struct sock *edu_lookup_skb(struct net *net, const struct sk_buff *skb);
+struct sock *edu_lookup_listener(struct net *net, const struct in6_addr *daddr,
+				 __be16 dport);
+struct hlist_head *edu_req_bucket(struct edu_net *en,
+				  const struct in6_addr *laddr, __be16 lport,
+				  const struct in6_addr *raddr, __be16 rport);
+bool edu_tuple_taken(struct edu_net *en, const struct in6_addr *laddr,
+		     __be16 lport, const struct in6_addr *raddr, __be16 rport);
 void edu_insert_child(struct edu_net *en, struct sock *child);
 bool edu_tw_handle(struct net *net, struct sk_buff *skb);
 void edu_tw_insert(struct net *net, struct edu_tw *tw);
 /* the TIME-WAIT tables' buckets, for timewait.c */
-struct hlist_head *edu_tw_bucket(struct edu_net *en, __be32 laddr,
-				 __be16 lport, __be32 raddr, __be16 rport);
+struct hlist_head *edu_tw_bucket(struct edu_net *en,
+				 const struct in6_addr *laddr, __be16 lport,
+				 const struct in6_addr *raddr, __be16 rport);
 struct hlist_head *edu_tw_bind_bucket(struct edu_net *en, u16 port);
 
 /* ---- isn.c ---- */
 void edu_isn_init(void);
-u32 edu_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+u32 edu_isn(const struct in6_addr *saddr, const struct in6_addr *daddr,
+	    __be16 sport, __be16 dport);
 
 /* ---- state.c ---- */
 const char *edu_state_name(int state);
@@ -567,6 +649,8 @@ void edu_offload_exit(void);
 
 /* ---- input.c ---- */
 int edu_v4_rcv(struct sk_buff *skb);
+bool edu_rcv_check(struct net *net, struct sk_buff *skb);
+int edu_rcv_demux(struct net *net, struct sk_buff *skb);
 int edu_do_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_child_rcv(struct sock *child, struct sk_buff *skb);
 void edu_apply_syn_options(struct sock *sk, const struct edu_skb_cb *cb);
@@ -578,6 +662,8 @@ void edu_ofo_purge(struct sock *sk);
 /* ---- icmp.c ---- */
 int edu_v4_err(struct sk_buff *skb, u32 info);
 void edu_mtu_reduced(struct sock *sk);
+void edu_mtu_defer(struct sock *sk);
+void edu_retransmit_smaller(struct sock *sk);
 void edu_syn_error_deferred(struct sock *sk);
 
 /* ---- timer.c (socket timers) ---- */
@@ -603,6 +689,41 @@ int edu_prot_register(void);
 void edu_prot_unregister(void);
 void edu_init_sock_fields(struct sock *sk);
 void edu_conn_init(struct sock *sk);
+int edu_init_sock(struct sock *sk);
+void edu_sock_destruct(struct sock *sk);
+bool edu_bind_denied(struct net *net, u16 port);
+int edu_bind_addr(struct sock *sk, const struct in6_addr *addr, u16 port);
+int edu_connect_start(struct sock *sk);
+/* the system calls both families' proto_ops share */
+int edu_listen(struct socket *sock, int backlog);
+int edu_do_accept(struct socket *sock, struct socket *newsock, int flags);
+__poll_t edu_poll(struct file *file, struct socket *sock, poll_table *wait);
+int edu_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
+int edu_shutdown(struct socket *sock, int how);
+int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size);
+int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int flags);
+int edu_stream_connect(struct socket *sock, struct sockaddr *uaddr,
+		       int addr_len, int flags,
+		       int (*start)(struct sock *sk, struct sockaddr *uaddr,
+				    int addr_len));
+
+/* ---- ipv6.c ---- */
+int edu6_init(void);
+void edu6_exit(void);
+int edu6_route_socket(struct sock *sk);
+int edu6_xmit(struct sock *sk, struct sk_buff *skb);
+void edu6_set_checksum(struct sock *sk, struct sk_buff *skb);
+__sum16 edu6_csum(const struct in6_addr *saddr, const struct in6_addr *daddr,
+		  u32 len, __wsum sum);
+struct dst_entry *edu6_bare_route(struct net *net,
+				  const struct in6_addr *saddr,
+				  const struct in6_addr *daddr,
+				  __be16 sport, __be16 dport);
+void edu6_bare_xmit(struct net *net, struct sk_buff *skb,
+		    const struct in6_addr *saddr, const struct in6_addr *daddr,
+		    struct dst_entry *dst);
+void edu6_child_init(struct sock *child);
+void edu6_mtu_reduced(struct sock *sk);
 
 /* ---- sockopt.c ---- */
 int edu_setsockopt(struct socket *sock, int level, int optname,
@@ -615,8 +736,9 @@ u16 edu_user_mss_clamp(const struct sock *sk, u16 mss);
 void edu_listen_syn(struct sock *sk, struct sk_buff *skb);
 void edu_listen_ack(struct sock *sk, struct sk_buff *skb);
 bool edu_request_rcv(struct net *net, struct sk_buff *skb);
-int edu_request_icmp(struct net *net, __be32 laddr, __be16 lport,
-		     __be32 raddr, __be16 rport, u32 seq, bool drop);
+int edu_request_icmp(struct net *net, const struct in6_addr *laddr,
+		     __be16 lport, const struct in6_addr *raddr, __be16 rport,
+		     u32 seq, bool drop);
 void edu_listen_stop(struct sock *sk);
 /* ---- memory.c ---- */
 void edu_prot_memory(struct proto *prot);

@@ -62,7 +62,7 @@ static bool edu_synchronized(const struct sock *sk)
  * loss would earn -- the network did not drop it for congestion (as
  * Linux's tcp_simple_retransmit()).
  */
-static void edu_retransmit_smaller(struct sock *sk)
+void edu_retransmit_smaller(struct sock *sk)
 {
 	struct edu_sock *es = edu_sk(sk);
 
@@ -88,6 +88,10 @@ void edu_mtu_reduced(struct sock *sk)
 	struct dst_entry *dst;
 	u32 mss;
 
+	if (edu_sk_v6(sk)) {
+		edu6_mtu_reduced(sk);
+		return;
+	}
 	if (sk->sk_state == EDU_TCP_CLOSED || sk->sk_state == EDU_TCP_LISTEN ||
 	    mtu < EDU_MIN_PMTU)
 		return;
@@ -113,7 +117,7 @@ void edu_mtu_reduced(struct sock *sk)
 /* The socket is owned by a system call: edu_release_cb() (timer.c) runs
  * edu_mtu_reduced() when it lets go, with the reference taken here.
  */
-static void edu_mtu_defer(struct sock *sk)
+void edu_mtu_defer(struct sock *sk)
 {
 	if (!__test_and_set_bit(EDU_DEFER_MTU, &edu_sk(sk)->deferred))
 		sock_hold(sk);
@@ -286,9 +290,12 @@ static int edu_icmp_request(struct net *net, const struct iphdr *iph,
 	bool drop = type == ICMP_PARAMETERPROB || type == ICMP_TIME_EXCEEDED ||
 		    (type == ICMP_DEST_UNREACH && (code == ICMP_NET_UNREACH ||
 						   code == ICMP_HOST_UNREACH));
+	struct in6_addr laddr, raddr;
 
-	return edu_request_icmp(net, iph->saddr, q->source, iph->daddr,
-				q->dest, ntohl(q->seq), drop);
+	ipv6_addr_set_v4mapped(iph->saddr, &laddr);
+	ipv6_addr_set_v4mapped(iph->daddr, &raddr);
+	return edu_request_icmp(net, &laddr, q->source, &raddr, q->dest,
+				ntohl(q->seq), drop);
 }
 
 /* struct net_protocol's err_handler: @skb->data is the IP header we sent,
@@ -303,11 +310,15 @@ int edu_v4_err(struct sk_buff *skb, u32 info)
 	const struct edu_quoted *q = (const struct edu_quoted *)payload;
 	int type = icmp_hdr(skb)->type, code = icmp_hdr(skb)->code;
 	struct net *net = dev_net(skb->dev);
+	struct in6_addr laddr, raddr;
 	struct sock *sk;
 	int ret;
 
 	edu_inc(net, EDU_MIB_ICMPIN);
-	sk = edu_lookup(net, iph->daddr, q->dest, iph->saddr, q->source);
+	/* the quoted segment is ours: its source is our end */
+	ipv6_addr_set_v4mapped(iph->saddr, &laddr);
+	ipv6_addr_set_v4mapped(iph->daddr, &raddr);
+	sk = edu_lookup(net, &raddr, q->dest, &laddr, q->source);
 	if (!sk) {
 		ret = edu_icmp_request(net, iph, q, type, code);
 		if (ret == -ENOENT)

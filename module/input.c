@@ -13,6 +13,7 @@
 #include <linux/tcp.h>
 #include <net/ip.h>
 #include <net/icmp.h>
+#include <net/ip6_checksum.h>
 #include <net/checksum.h>
 #include <net/xfrm.h>
 #include "edu_tcp.h"
@@ -32,7 +33,7 @@ static const char *const edu_drop_names[EDU_MIB_MAX] = {
 /* Count and trace a dropped segment; the caller frees it. */
 static void edu_drop(struct net *net, struct sk_buff *skb, enum edu_drop why)
 {
-	const struct iphdr *iph = ip_hdr(skb);
+	struct in6_addr saddr, daddr;
 	__be16 sport = 0, dport = 0;
 
 	if (skb_transport_offset(skb) + 4 <= (int)skb_headlen(skb) &&
@@ -43,8 +44,10 @@ static void edu_drop(struct net *net, struct sk_buff *skb, enum edu_drop why)
 	edu_inc(net, (enum edu_mib)why);
 	if (why != EDU_DROP_NOSOCKET && why != EDU_DROP_OUTOFWINDOW)
 		edu_inc(net, EDU_MIB_INERRS);
-	trace_edu_tcp_drop(iph->saddr, sport, iph->daddr, dport,
-			   edu_drop_names[why]);
+	if (!trace_edu_tcp_drop_enabled())
+		return;
+	edu_skb_addrs(skb, &saddr, &daddr);
+	trace_edu_tcp_drop(&saddr, sport, &daddr, dport, edu_drop_names[why]);
 }
 
 void edu_trace_seg_in(const struct sk_buff *skb, int state, u32 peer_isn,
@@ -55,8 +58,7 @@ void edu_trace_seg_in(const struct sk_buff *skb, int state, u32 peer_isn,
 
 	if (!trace_edu_tcp_seg_in_enabled())
 		return;
-	si.saddr = ip_hdr(skb)->saddr;
-	si.daddr = ip_hdr(skb)->daddr;
+	edu_skb_addrs(skb, &si.saddr, &si.daddr);
 	si.sport = tcp_hdr(skb)->source;
 	si.dport = tcp_hdr(skb)->dest;
 	si.seq = cb->seq;
@@ -113,6 +115,18 @@ static int edu_parse_options(const struct tcphdr *th, struct edu_skb_cb *cb)
 	return 0;
 }
 
+/* The pseudo-header is IPv4's (RFC 9293 3.1) or IPv6's (RFC 8200 8.1),
+ * with TCP's protocol or next-header value 6 either way.
+ */
+static bool edu_csum_ok(struct sk_buff *skb)
+{
+	if (skb->protocol == htons(ETH_P_IPV6))
+		return !skb_checksum_init(skb, IPPROTO_TCP, ip6_compute_pseudo) &&
+		       !skb_checksum_complete(skb);
+	return !skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo) &&
+	       !skb_checksum_complete(skb);
+}
+
 static int edu_validate(struct sk_buff *skb)
 {
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
@@ -137,9 +151,7 @@ static int edu_validate(struct sk_buff *skb)
 	 * that summed the whole packet (CHECKSUM_COMPLETE) leaves only the
 	 * pseudo-header to add; anything else is summed here.
 	 */
-	if (skb->ip_summed != CHECKSUM_PARTIAL &&
-	    (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo) ||
-	     skb_checksum_complete(skb)))
+	if (skb->ip_summed != CHECKSUM_PARTIAL && !edu_csum_ok(skb))
 		return EDU_DROP_BADCSUM;
 
 	memset(cb, 0, sizeof(*cb));
@@ -156,40 +168,58 @@ static int edu_validate(struct sk_buff *skb)
 	return 0;
 }
 
-int edu_v4_rcv(struct sk_buff *skb)
+/* The first steps of a segment of either family: it is for this host,
+ * counted, and valid.  Returns false if the caller must free it.
+ */
+bool edu_rcv_check(struct net *net, struct sk_buff *skb)
 {
-	struct net *net = dev_net(skb->dev);
-	const struct iphdr *iph;
-	const struct tcphdr *th;
-	struct sock *sk;
 	int why;
 
 	if (skb->pkt_type != PACKET_HOST)
-		goto discard;
+		return false;
 	edu_add(net, EDU_MIB_INSEGS, edu_skb_segs(skb));
 	why = edu_validate(skb);
 	if (why) {
 		edu_drop(net, skb, why);
-		goto discard;
+		return false;
 	}
-	iph = ip_hdr(skb);
-	th = tcp_hdr(skb);
+	return true;
+}
+
+int edu_v4_rcv(struct sk_buff *skb)
+{
+	struct net *net = dev_net(skb->dev);
+
 	/* .no_policy in our net_protocol: IPsec's inbound policy and the
 	 * end of conntrack's interest are ours to see to, as TCP's are
 	 */
-	if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb))
-		goto discard;
+	if (!edu_rcv_check(net, skb) ||
+	    !xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb)) {
+		kfree_skb(skb);
+		return 0;
+	}
 	nf_reset_ct(skb);
+	return edu_rcv_demux(net, skb);
+}
+
+/* A valid segment of either family finds its socket.  Takes the skb. */
+int edu_rcv_demux(struct net *net, struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct in6_addr saddr, daddr;
+	struct sock *sk;
+
 	/* RFC 9293 3.10.7: a connection, a TIME-WAIT remainder, a
 	 * half-open request, a listener, in that order
 	 */
-	sk = edu_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
+	edu_skb_addrs(skb, &saddr, &daddr);
+	sk = edu_lookup(net, &saddr, th->source, &daddr, th->dest);
 	if (!sk) {
 		if (edu_tw_handle(net, skb))
 			goto discard;
 		if (edu_request_rcv(net, skb))
 			return 0;
-		sk = edu_lookup_listener(net, iph->daddr, th->dest);
+		sk = edu_lookup_listener(net, &daddr, th->dest);
 	}
 	if (!sk) {
 		edu_trace_seg_in(skb, 0, 0, 0);
@@ -1040,8 +1070,7 @@ static bool edu_listen_redirect(struct sock *sk, struct sk_buff *skb)
 	 * child's spinlock are softirq locks
 	 */
 	local_bh_disable();
-	child = edu_lookup(net, ip_hdr(skb)->saddr, tcp_hdr(skb)->source,
-			   ip_hdr(skb)->daddr, tcp_hdr(skb)->dest);
+	child = edu_lookup_skb(net, skb);
 	if (!child) {
 		local_bh_enable();
 		return false;

@@ -22,11 +22,19 @@ void edu_isn_init(void)
 	get_random_bytes(&edu_isn_key, sizeof(edu_isn_key));
 }
 
-u32 edu_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
+/* F's input: the 4-tuple, either family (IPv4 addresses mapped). */
+struct edu_isn_tuple {
+	struct in6_addr	saddr, daddr;
+	__be16		sport, dport;
+};
+
+u32 edu_isn(const struct in6_addr *saddr, const struct in6_addr *daddr,
+	    __be16 sport, __be16 dport)
 {
-	u32 f = siphash_3u32((__force u32)saddr, (__force u32)daddr,
-			     ((__force u32)sport << 16) | (__force u32)dport,
-			     &edu_isn_key);
+	struct edu_isn_tuple t = {
+		.saddr = *saddr, .daddr = *daddr, .sport = sport, .dport = dport,
+	};
+	u32 f = (u32)siphash(&t, sizeof(t), &edu_isn_key);
 	/* RFC 9293 3.4.1: the clock advances once every 4 microseconds */
 	u32 m = (u32)div_u64(ktime_get_real_ns(), 4000);
 

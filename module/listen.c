@@ -45,12 +45,15 @@ static bool edu_accept_queue_full(struct sock *sk)
 
 static void edu_listen_overflow(struct net *net, struct sk_buff *skb)
 {
-	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
+	struct in6_addr saddr, daddr;
 
 	edu_inc(net, EDU_MIB_DROP_LISTENOVERFLOW);
 	edu_inc(net, EDU_MIB_INERRS);
-	trace_edu_tcp_drop(iph->saddr, th->source, iph->daddr, th->dest,
+	if (!trace_edu_tcp_drop_enabled())
+		return;
+	edu_skb_addrs(skb, &saddr, &daddr);
+	trace_edu_tcp_drop(&saddr, th->source, &daddr, th->dest,
 			   "listen_overflow");
 }
 
@@ -58,7 +61,7 @@ static void edu_listen_overflow(struct net *net, struct sk_buff *skb)
 
 static void edu_request_trace(const struct edu_request *req, int old, int new)
 {
-	trace_edu_tcp_state(req->saddr, req->sport, req->daddr, req->dport,
+	trace_edu_tcp_state(&req->saddr, req->sport, &req->daddr, req->dport,
 			    old, new);
 }
 
@@ -70,16 +73,18 @@ static unsigned long edu_request_rto(const struct edu_request *req)
 	return msecs_to_jiffies(min_t(u64, ms, EDU_RTO_MAX_MS));
 }
 
-static struct edu_request *edu_request_find(struct edu_net *en, __be32 laddr,
-					    __be16 lport, __be32 raddr,
+static struct edu_request *edu_request_find(struct edu_net *en,
+					    const struct in6_addr *laddr,
+					    __be16 lport,
+					    const struct in6_addr *raddr,
 					    __be16 rport)
 {
 	struct edu_request *req;
 
 	hlist_for_each_entry(req, edu_req_bucket(en, laddr, lport, raddr, rport),
 			     hash_node)
-		if (req->saddr == laddr && req->sport == lport &&
-		    req->daddr == raddr && req->dport == rport)
+		if (ipv6_addr_equal(&req->saddr, laddr) && req->sport == lport &&
+		    ipv6_addr_equal(&req->daddr, raddr) && req->dport == rport)
 			return req;
 	return NULL;
 }
@@ -88,8 +93,11 @@ static struct edu_request *edu_request_find(struct edu_net *en, __be32 laddr,
 static struct edu_request *edu_request_of(struct edu_net *en,
 					  const struct sk_buff *skb)
 {
-	return edu_request_find(en, ip_hdr(skb)->daddr, tcp_hdr(skb)->dest,
-				ip_hdr(skb)->saddr, tcp_hdr(skb)->source);
+	struct in6_addr saddr, daddr;
+
+	edu_skb_addrs(skb, &saddr, &daddr);
+	return edu_request_find(en, &daddr, tcp_hdr(skb)->dest, &saddr,
+				tcp_hdr(skb)->source);
 }
 
 /* Take a hashed request out of the tables; en->lock held.  Returns true
@@ -149,7 +157,6 @@ static struct edu_request *edu_request_new(struct sock *sk,
 					   struct sk_buff *skb)
 {
 	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
-	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct edu_request *req;
 
@@ -161,14 +168,13 @@ static struct edu_request *edu_request_new(struct sock *sk,
 	edu_timer_init(&req->timer, edu_request_expire);
 	req->net = sock_net(sk);
 	req->listener = sk;
-	req->saddr = iph->daddr;
-	req->daddr = iph->saddr;
+	edu_skb_addrs(skb, &req->daddr, &req->saddr);
 	req->sport = th->dest;
 	req->dport = th->source;
 	req->irs = cb->seq;
 	/* a SYN that reopened TIME-WAIT (timewait.c) brings its ISN */
 	req->iss = cb->tw_reopen ? cb->tw_isn :
-		   edu_isn(iph->daddr, iph->saddr, th->dest, th->source);
+		   edu_isn(&req->saddr, &req->daddr, th->dest, th->source);
 	req->peer_mss = cb->mss;
 	req->peer_window = cb->window;
 	/* RFC 7323 1.3: scaling only if both SYNs carry the option */
@@ -199,17 +205,17 @@ static int edu_request_hash(struct sock *sk, struct edu_request *req,
 	spin_lock_bh(&en->lock);
 	if (hlist_unhashed(&les->listen_node))
 		err = -ENOENT;		/* edu_listen_stop() ran */
-	else if (edu_tuple_taken(en, req->saddr, req->sport, req->daddr,
+	else if (edu_tuple_taken(en, &req->saddr, req->sport, &req->daddr,
 				 req->dport) ||
-		 edu_request_find(en, req->saddr, req->sport, req->daddr,
+		 edu_request_find(en, &req->saddr, req->sport, &req->daddr,
 				  req->dport))
 		err = -EEXIST;
 	else if (les->req_qlen > READ_ONCE(sk->sk_max_ack_backlog))
 		err = -ENOBUFS;
 	if (!err) {
 		hlist_add_head(&req->hash_node,
-			       edu_req_bucket(en, req->saddr, req->sport,
-					      req->daddr, req->dport));
+			       edu_req_bucket(en, &req->saddr, req->sport,
+					      &req->daddr, req->dport));
 		list_add_tail(&req->listen_node, &les->requests);
 		les->req_qlen++;
 		req->sent_us = div_u64(ktime_get_ns(), NSEC_PER_USEC);
@@ -228,7 +234,7 @@ static void edu_request_drop(struct net *net, const struct edu_request *req)
 	bool owned = false;
 
 	spin_lock_bh(&en->lock);
-	found = edu_request_find(en, req->saddr, req->sport, req->daddr,
+	found = edu_request_find(en, &req->saddr, req->sport, &req->daddr,
 				 req->dport);
 	if (found)
 		owned = edu_request_unlink(found);
@@ -282,12 +288,13 @@ static struct sock *edu_clone_listener(struct sock *sk,
 	/* the listener's IP options and multicast groups stay its own */
 	RCU_INIT_POINTER(cinet->inet_opt, NULL);
 	cinet->mc_list = NULL;
+	if (child->sk_family == AF_INET6)
+		edu6_child_init(child);
 	atomic_set(&cinet->inet_id, get_random_u16());
-	cinet->inet_rcv_saddr = req->saddr;
-	cinet->inet_saddr = req->saddr;
+	edu_sk_set_laddr(child, &req->saddr);
+	edu_sk_set_raddr(child, &req->daddr);
 	cinet->inet_num = ntohs(req->sport);
 	cinet->inet_sport = req->sport;
-	cinet->inet_daddr = req->daddr;
 	cinet->inet_dport = req->dport;
 	child->sk_priority = sk->sk_priority;	/* sk_clone_lock clears it */
 	return child;
@@ -340,7 +347,7 @@ static int edu_request_become(struct sock *child,
 	bool owned = false;
 
 	spin_lock_bh(&en->lock);
-	found = edu_request_find(en, req->saddr, req->sport, req->daddr,
+	found = edu_request_find(en, &req->saddr, req->sport, &req->daddr,
 				 req->dport);
 	if (found) {
 		owned = edu_request_unlink(found);
@@ -499,14 +506,11 @@ static bool edu_cookies_recent(struct sock *sk)
 void edu_listen_ack(struct sock *sk, struct sk_buff *skb)
 {
 	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
-	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct net *net = sock_net(sk);
 	struct edu_request req = {
 		.net = net,
 		.listener = sk,
-		.saddr = iph->daddr,
-		.daddr = iph->saddr,
 		.sport = th->dest,
 		.dport = th->source,
 		.irs = cb->seq - 1,
@@ -515,6 +519,7 @@ void edu_listen_ack(struct sock *sk, struct sk_buff *skb)
 		.retries = 1,	/* the send time is unknown: no RTT sample */
 	};
 
+	edu_skb_addrs(skb, &req.daddr, &req.saddr);
 	if ((cb->flags & EDU_SYN) || !edu_cookies_recent(sk))
 		goto reset;
 	req.peer_mss = edu_cookie_check(&req);
@@ -646,8 +651,9 @@ bool edu_request_rcv(struct net *net, struct sk_buff *skb)
  * Returns -ENOENT if there is no such request, -ERANGE if the number is
  * not its own, else 0.  Softirq.
  */
-int edu_request_icmp(struct net *net, __be32 laddr, __be16 lport,
-		     __be32 raddr, __be16 rport, u32 seq, bool drop)
+int edu_request_icmp(struct net *net, const struct in6_addr *laddr,
+		     __be16 lport, const struct in6_addr *raddr, __be16 rport,
+		     u32 seq, bool drop)
 {
 	struct edu_net *en = edu_pernet(net);
 	struct edu_request *req, copy;

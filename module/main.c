@@ -25,7 +25,8 @@
 #include "edu_tcp.h"
 
 /* inet_create() asks for "net-pf-2-proto-253-type-1" when nobody serves
- * socket(AF_INET, SOCK_STREAM, 253), so a system that can load modules
+ * socket(AF_INET, SOCK_STREAM, 253), inet6_create() for
+ * "net-pf-10-proto-253-type-1", so a system that can load modules
  * loads edu_tcp then.  The alias is for the default number only: loaded
  * with proto=254, the module still has to be loaded by hand.  SOCK_STREAM
  * is an enum, which __stringify() would spell as its name, hence the
@@ -33,6 +34,7 @@
  */
 #define EDU_ALIAS_SOCK_STREAM	1
 MODULE_ALIAS_NET_PF_PROTO_TYPE(PF_INET, IPPROTO_EDU_TCP, EDU_ALIAS_SOCK_STREAM);
+MODULE_ALIAS_NET_PF_PROTO_TYPE(PF_INET6, IPPROTO_EDU_TCP, EDU_ALIAS_SOCK_STREAM);
 
 int edu_proto = IPPROTO_EDU_TCP;
 module_param_named(proto, edu_proto, int, 0444);
@@ -240,9 +242,19 @@ static int __init edu_init(void)
 		err = -EBUSY;
 		goto out_protosw;
 	}
-	pr_info("loaded: IPv4 protocol %d, MSL %u ms\n", edu_proto, edu_msl_ms);
+	err = edu6_init();
+	if (err) {
+		pr_err("IPv6 next header %d is already taken; use 253 or 254 (RFC 3692)\n",
+		       edu_proto);
+		goto out_protocol;
+	}
+	pr_info("loaded: IPv4 protocol and IPv6 next header %d, MSL %u ms\n",
+		edu_proto, edu_msl_ms);
 	return 0;
 
+out_protocol:
+	inet_del_protocol(&edu_net_protocol, edu_proto);
+	synchronize_net();
 out_protosw:
 	inet_unregister_protosw(&edu_protosw);
 	edu_offload_exit();
@@ -264,6 +276,7 @@ out_wheel:
  */
 static void __exit edu_exit(void)
 {
+	edu6_exit();
 	inet_del_protocol(&edu_net_protocol, edu_proto);
 	synchronize_net();
 	inet_unregister_protosw(&edu_protosw);

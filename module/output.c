@@ -47,16 +47,17 @@
  */
 #define EDU_INVALID_ACK_INTERVAL_MS	500
 
-static void edu_trace_seg_out(const struct tcphdr *th, __be32 saddr,
-			      __be32 daddr, u32 len, int state, u32 iss,
-			      u32 irs, u16 mss, s8 wscale)
+static void edu_trace_seg_out(const struct tcphdr *th,
+			      const struct in6_addr *saddr,
+			      const struct in6_addr *daddr, u32 len, int state,
+			      u32 iss, u32 irs, u16 mss, s8 wscale)
 {
 	struct edu_seg_info si;
 
 	if (!trace_edu_tcp_seg_out_enabled())
 		return;
-	si.saddr = saddr;
-	si.daddr = daddr;
+	si.saddr = *saddr;
+	si.daddr = *daddr;
 	si.sport = th->source;
 	si.dport = th->dest;
 	si.seq = ntohl(th->seq);
@@ -188,6 +189,10 @@ static void edu_set_checksum(struct sock *sk, struct sk_buff *skb)
 	struct inet_sock *inet = inet_sk(sk);
 	struct tcphdr *th = tcp_hdr(skb);
 
+	if (edu_sk_v6(sk)) {
+		edu6_set_checksum(sk, skb);
+		return;
+	}
 	if (edu_csum_offload_ok(sk)) {
 		th->check = ~csum_tcpudp_magic(inet->inet_saddr, 0, skb->len,
 					       IPPROTO_TCP, 0);
@@ -231,7 +236,34 @@ static u32 edu_set_gso(struct sock *sk, struct sk_buff *skb, u32 payload)
 	return segs;
 }
 
-/* Put a header in front of @skb's payload and hand it to IPv4. */
+/* Hand a segment to the socket's IP: IPv6 (ipv6.c), or IPv4. */
+static int edu_ip_xmit(struct sock *sk, struct sk_buff *skb)
+{
+	if (edu_sk_v6(sk))
+		return edu6_xmit(sk, skb);
+	skb->protocol = htons(ETH_P_IP);
+	/* skb->cb is IP's from here on (IPCB): a clone still carries our
+	 * edu_skb_cb, whose bits IP would read as options and flags
+	 */
+	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
+	return ip_queue_xmit(sk, skb, &inet_sk(sk)->cork.fl);
+}
+
+static void edu_trace_sk_seg_out(struct sock *sk, const struct tcphdr *th,
+				 u32 payload, u16 mss, s8 wscale)
+{
+	struct edu_sock *es = edu_sk(sk);
+	struct in6_addr l, r;
+
+	if (!trace_edu_tcp_seg_out_enabled())
+		return;
+	edu_sk_laddr(sk, &l);
+	edu_sk_raddr(sk, &r);
+	edu_trace_seg_out(th, &l, &r, payload, sk->sk_state, es->iss, es->irs,
+			  mss, wscale);
+}
+
+/* Put a header in front of @skb's payload and hand it to IP. */
 static int edu_transmit(struct sock *sk, struct sk_buff *skb, u8 flags, u32 seq)
 {
 	struct inet_sock *inet = inet_sk(sk);
@@ -267,7 +299,6 @@ static int edu_transmit(struct sock *sk, struct sk_buff *skb, u8 flags, u32 seq)
 		th->urg_ptr = htons(min_t(u32, es->snd_up - seq, 0xffff));
 	edu_set_checksum(sk, skb);
 	segs = edu_set_gso(sk, skb, payload);
-	skb->protocol = htons(ETH_P_IP);
 
 	if (flags & EDU_ACK) {
 		es->ack_pending = 0;
@@ -281,15 +312,10 @@ static int edu_transmit(struct sock *sk, struct sk_buff *skb, u8 flags, u32 seq)
 	edu_add(sock_net(sk), EDU_MIB_OUTSEGS, segs);
 	if (flags & EDU_RST)
 		edu_inc(sock_net(sk), EDU_MIB_OUTRSTS);
-	edu_trace_seg_out(th, inet->inet_saddr, inet->inet_daddr, payload,
-			  sk->sk_state, es->iss, es->irs,
-			  (flags & EDU_SYN) ? es->adv_mss : 0,
-			  ws ? es->rcv_wscale : -1);
-	/* skb->cb is IP's from here on (IPCB): a clone still carries our
-	 * edu_skb_cb, whose bits IP would read as options and flags
-	 */
-	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
-	return ip_queue_xmit(sk, skb, &inet->cork.fl);
+	edu_trace_sk_seg_out(sk, th, payload,
+			     (flags & EDU_SYN) ? es->adv_mss : 0,
+			     ws ? es->rcv_wscale : -1);
+	return edu_ip_xmit(sk, skb);
 }
 
 /* ACKs and RSTs go out from softirq, from timers, from release_cb()
@@ -418,7 +444,7 @@ int edu_send_rst(struct sock *sk)
  * The trace fields say which connection it belongs to.
  */
 struct edu_bare {
-	__be32	saddr, daddr;		/* ours, the peer's */
+	struct in6_addr	saddr, daddr;	/* ours, the peer's (IPv4 mapped) */
 	__be16	sport, dport;
 	u32	seq, ack;
 	u8	flags;
@@ -452,22 +478,68 @@ static void edu_write_bare_options(const struct edu_bare *b, u8 *opt)
 	opt[7] = b->wscale;
 }
 
-static void edu_send_bare(struct net *net, const struct edu_bare *b)
+/* The route of a segment without a socket, either family. */
+static struct dst_entry *edu_bare_route(struct net *net,
+					const struct edu_bare *b)
 {
-	unsigned int hlen = sizeof(struct tcphdr) + edu_bare_optlen(b);
-	struct sk_buff *skb;
-	struct tcphdr *th;
-	struct iphdr *iph;
 	struct flowi4 fl4;
 	struct rtable *rt;
 
-	rt = ip_route_output_ports(net, &fl4, NULL, b->daddr, b->saddr,
-				   b->dport, b->sport, edu_proto, 0, 0);
-	if (IS_ERR(rt))
+	if (!edu_addr_is_v4(&b->daddr))
+		return edu6_bare_route(net, &b->saddr, &b->daddr, b->sport,
+				       b->dport);
+	rt = ip_route_output_ports(net, &fl4, NULL, edu_addr_v4(&b->daddr),
+				   edu_addr_v4(&b->saddr), b->dport, b->sport,
+				   edu_proto, 0, 0);
+	return IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst;
+}
+
+/* TCP's checksum of a whole segment, with the pseudo-header of its
+ * family (RFC 9293 3.1, RFC 8200 8.1).
+ */
+static __sum16 edu_bare_csum(const struct edu_bare *b, u32 len, __wsum sum)
+{
+	if (!edu_addr_is_v4(&b->daddr))
+		return edu6_csum(&b->saddr, &b->daddr, len, sum);
+	return csum_tcpudp_magic(edu_addr_v4(&b->saddr), edu_addr_v4(&b->daddr),
+				 len, IPPROTO_TCP, sum);
+}
+
+static void edu_bare_xmit4(struct net *net, struct sk_buff *skb,
+			   const struct edu_bare *b, struct dst_entry *dst)
+{
+	struct iphdr *iph;
+
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->tos = 0;
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = ip4_dst_hoplimit(dst);
+	iph->protocol = edu_proto;
+	iph->saddr = edu_addr_v4(&b->saddr);
+	iph->daddr = edu_addr_v4(&b->daddr);
+	skb->protocol = htons(ETH_P_IP);
+	skb->ip_summed = CHECKSUM_NONE;
+	skb_dst_set(skb, dst);
+	ip_select_ident(net, skb, NULL);
+	ip_local_out(net, NULL, skb);
+}
+
+static void edu_send_bare(struct net *net, const struct edu_bare *b)
+{
+	unsigned int hlen = sizeof(struct tcphdr) + edu_bare_optlen(b);
+	struct dst_entry *dst;
+	struct sk_buff *skb;
+	struct tcphdr *th;
+
+	dst = edu_bare_route(net, b);
+	if (IS_ERR(dst))
 		return;
 	skb = edu_alloc_ctl_skb();
 	if (!skb) {
-		ip_rt_put(rt);
+		dst_release(dst);
 		return;
 	}
 	th = skb_push(skb, hlen);
@@ -481,30 +553,17 @@ static void edu_send_bare(struct net *net, const struct edu_bare *b)
 	th->doff = hlen / 4;
 	EDU_FLAG_BYTE(th) = b->flags;
 	th->window = htons(b->win);
-	th->check = csum_tcpudp_magic(b->saddr, b->daddr, hlen, IPPROTO_TCP,
-				      csum_partial(th, hlen, 0));
-
-	iph = skb_push(skb, sizeof(*iph));
-	skb_reset_network_header(skb);
-	iph->version = 4;
-	iph->ihl = sizeof(*iph) / 4;
-	iph->tos = 0;
-	iph->frag_off = htons(IP_DF);
-	iph->ttl = ip4_dst_hoplimit(&rt->dst);
-	iph->protocol = edu_proto;
-	iph->saddr = b->saddr;
-	iph->daddr = b->daddr;
-	skb->protocol = htons(ETH_P_IP);
-	skb->ip_summed = CHECKSUM_NONE;
-	skb_dst_set(skb, &rt->dst);
-	ip_select_ident(net, skb, NULL);
+	th->check = edu_bare_csum(b, hlen, csum_partial(th, hlen, 0));
 
 	edu_inc(net, EDU_MIB_OUTSEGS);
 	if (b->flags & EDU_RST)
 		edu_inc(net, EDU_MIB_OUTRSTS);
-	edu_trace_seg_out(th, b->saddr, b->daddr, 0, b->state, b->iss, b->irs,
-			  b->mss, b->wscale);
-	ip_local_out(net, NULL, skb);
+	edu_trace_seg_out(th, &b->saddr, &b->daddr, 0, b->state, b->iss,
+			  b->irs, b->mss, b->wscale);
+	if (edu_addr_is_v4(&b->daddr))
+		edu_bare_xmit4(net, skb, b, dst);
+	else
+		edu6_bare_xmit(net, skb, &b->saddr, &b->daddr, dst);
 }
 
 /* RFC 9293 3.10.7.1: a segment for no connection.  Never answer a RST; an
@@ -515,16 +574,15 @@ static void edu_send_bare(struct net *net, const struct edu_bare *b)
 void edu_send_reset_reply(struct net *net, struct sk_buff *skb)
 {
 	const struct edu_skb_cb *cb = EDU_SKB_CB(skb);
-	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct edu_bare b = {
-		.saddr = iph->daddr, .daddr = iph->saddr,
 		.sport = th->dest, .dport = th->source,
 		.wscale = -1,
 	};
 
 	if (cb->flags & EDU_RST)
 		return;
+	edu_skb_addrs(skb, &b.daddr, &b.saddr);
 	if (cb->flags & EDU_ACK) {
 		b.seq = cb->ack;
 		b.flags = EDU_RST;
@@ -598,21 +656,29 @@ void edu_send_request_ctl(const struct edu_request *req, u8 flags)
 /* The MSS a request announces (RFC 9293 3.7.1), from the route its
  * SYN-ACK takes; 0 if there is none.
  */
+/* The IP header in front of ours: IPv4's without options, or IPv6's. */
+static u32 edu_ip_hdr_len(const struct in6_addr *daddr)
+{
+	return edu_addr_is_v4(daddr) ? sizeof(struct iphdr) :
+				       sizeof(struct ipv6hdr);
+}
+
 u16 edu_request_route_mss(const struct edu_request *req)
 {
-	struct flowi4 fl4;
-	struct rtable *rt;
+	struct edu_bare b = {
+		.saddr = req->saddr, .daddr = req->daddr,
+		.sport = req->sport, .dport = req->dport,
+	};
+	struct dst_entry *dst;
 	u32 mtu;
 
-	rt = ip_route_output_ports(req->net, &fl4, NULL, req->daddr,
-				   req->saddr, req->dport, req->sport,
-				   edu_proto, 0, 0);
-	if (IS_ERR(rt))
+	dst = edu_bare_route(req->net, &b);
+	if (IS_ERR(dst))
 		return 0;
-	mtu = min_t(u32, dst_mtu(&rt->dst), IP_MAX_MTU);
-	ip_rt_put(rt);
-	return max_t(u32, mtu - sizeof(struct iphdr) - sizeof(struct tcphdr),
-		     EDU_DEFAULT_MSS);
+	mtu = min_t(u32, dst_mtu(dst), IP_MAX_MTU);
+	dst_release(dst);
+	return max_t(u32, mtu - edu_ip_hdr_len(&req->daddr) -
+			  sizeof(struct tcphdr), EDU_DEFAULT_MSS);
 }
 
 /* ---- the write queue ---- */
@@ -1084,8 +1150,10 @@ u16 edu_route_mss(struct sock *sk)
 {
 	struct dst_entry *dst = __sk_dst_get(sk);
 	u32 mtu = dst ? min_t(u32, dst_mtu(dst), IP_MAX_MTU) : 576;
+	struct in6_addr r;
 
-	return edu_user_mss_clamp(sk, max_t(u32, mtu - sizeof(struct iphdr) -
+	edu_sk_raddr(sk, &r);
+	return edu_user_mss_clamp(sk, max_t(u32, mtu - edu_ip_hdr_len(&r) -
 					    sizeof(struct tcphdr),
 					    EDU_DEFAULT_MSS));
 }
@@ -1128,8 +1196,11 @@ int edu_route_socket(struct sock *sk)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct flowi4 *fl4 = &inet->cork.fl.u.ip4;
+	struct in6_addr saddr;
 	struct rtable *rt;
 
+	if (edu_sk_v6(sk))
+		return edu6_route_socket(sk);
 	rt = ip_route_connect(fl4, inet->inet_daddr, inet->inet_saddr,
 			      sk->sk_bound_dev_if, sk->sk_protocol,
 			      inet->inet_sport, inet->inet_dport, sk);
@@ -1139,10 +1210,11 @@ int edu_route_socket(struct sock *sk)
 		ip_rt_put(rt);
 		return -ENETUNREACH;
 	}
-	if (!inet->inet_saddr)
-		inet->inet_saddr = fl4->saddr;
-	if (!inet->inet_rcv_saddr)
-		inet->inet_rcv_saddr = fl4->saddr;
+	if (!inet->inet_saddr) {
+		/* an AF_INET6 socket's mapped address follows (edu_tcp.h) */
+		ipv6_addr_set_v4mapped(fl4->saddr, &saddr);
+		edu_sk_set_laddr(sk, &saddr);
+	}
 	sk_setup_caps(sk, &rt->dst);
 	edu_route_offload(sk, &rt->dst);
 	return 0;

@@ -24,11 +24,24 @@ static unsigned long edu_ms_left(const struct edu_timer *t)
 	return left > 0 ? jiffies_to_msecs(left) : 0;
 }
 
+/* An endpoint: 10.0.0.1:80 for IPv4 (mapped), [fd00::1]:80 for IPv6, as
+ * Documentation/api.rst gives the columns.
+ */
+static void edu_show_addr(struct seq_file *m, const struct in6_addr *addr,
+			  __be16 port)
+{
+	if (edu_addr_is_v4(addr))
+		seq_printf(m, " %pI4:%u", &addr->s6_addr32[3], ntohs(port));
+	else
+		seq_printf(m, " [%pI6c]:%u", addr, ntohs(port));
+}
+
 static void edu_show_sock(struct seq_file *m, struct sock *sk, int sl)
 {
 	struct edu_sock *es = edu_sk(sk);
 	const char *timer = "off";
 	unsigned long ms = 0;
+	struct in6_addr l, r;
 	u32 txq, rxq;
 
 	if (READ_ONCE(es->rtx_timer.armed)) {
@@ -50,9 +63,13 @@ static void edu_show_sock(struct seq_file *m, struct sock *sk, int sl)
 		txq = READ_ONCE(es->write_seq) - READ_ONCE(es->snd_una);
 		rxq = edu_readable(es);
 	}
-	seq_printf(m, "%d %pI4:%u %pI4:%u %s %u %u %s %lu %u %u %lu %u %u %u\n",
-		   sl, &sk->sk_rcv_saddr, sk->sk_num, &sk->sk_daddr,
-		   ntohs(sk->sk_dport), edu_state_name(sk->sk_state), txq, rxq,
+	edu_sk_laddr(sk, &l);
+	edu_sk_raddr(sk, &r);
+	seq_printf(m, "%d", sl);
+	edu_show_addr(m, &l, htons(sk->sk_num));
+	edu_show_addr(m, &r, sk->sk_dport);
+	seq_printf(m, " %s %u %u %s %lu %u %u %lu %u %u %u\n",
+		   edu_state_name(sk->sk_state), txq, rxq,
 		   timer, ms, es->total_retrans,
 		   from_kuid_munged(seq_user_ns(m), sk->sk_uid),
 		   sock_i_ino(sk), es->cwnd, es->srtt_us, es->rto_ms);
@@ -60,9 +77,11 @@ static void edu_show_sock(struct seq_file *m, struct sock *sk, int sl)
 
 static void edu_show_tw(struct seq_file *m, struct edu_tw *tw, int sl)
 {
-	seq_printf(m, "%d %pI4:%u %pI4:%u %s 0 0 %s %lu 0 0 0 0 0 0\n",
-		   sl, &tw->saddr, ntohs(tw->sport), &tw->daddr,
-		   ntohs(tw->dport), edu_state_name(EDU_TCP_TIME_WAIT),
+	seq_printf(m, "%d", sl);
+	edu_show_addr(m, &tw->saddr, tw->sport);
+	edu_show_addr(m, &tw->daddr, tw->dport);
+	seq_printf(m, " %s 0 0 %s %lu 0 0 0 0 0 0\n",
+		   edu_state_name(EDU_TCP_TIME_WAIT),
 		   edu_timer_name(EDU_TIMER_TIMEWAIT), edu_ms_left(&tw->timer));
 }
 
@@ -73,9 +92,11 @@ static void edu_show_tw(struct seq_file *m, struct edu_tw *tw, int sl)
 static void edu_show_request(struct seq_file *m, struct edu_request *req,
 			     int sl)
 {
-	seq_printf(m, "%d %pI4:%u %pI4:%u %s 1 0 %s %lu %u %u 0 0 0 %u\n",
-		   sl, &req->saddr, ntohs(req->sport), &req->daddr,
-		   ntohs(req->dport), edu_state_name(EDU_TCP_SYN_RCVD),
+	seq_printf(m, "%d", sl);
+	edu_show_addr(m, &req->saddr, req->sport);
+	edu_show_addr(m, &req->daddr, req->dport);
+	seq_printf(m, " %s 1 0 %s %lu %u %u 0 0 0 %u\n",
+		   edu_state_name(EDU_TCP_SYN_RCVD),
 		   edu_timer_name(EDU_TIMER_RETRANS), edu_ms_left(&req->timer),
 		   req->retries,
 		   from_kuid_munged(seq_user_ns(m), req->listener->sk_uid),

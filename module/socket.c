@@ -124,7 +124,7 @@ void edu_init_sock_fields(struct sock *sk)
  */
 static struct percpu_counter edu_sockets_allocated;
 
-static void edu_sock_destruct(struct sock *sk)
+void edu_sock_destruct(struct sock *sk)
 {
 	edu_orphan_uncount(sk);
 	sk_sockets_allocated_dec(sk);
@@ -132,7 +132,7 @@ static void edu_sock_destruct(struct sock *sk)
 	edu_memory_settle();
 }
 
-static int edu_init_sock(struct sock *sk)
+int edu_init_sock(struct sock *sk)
 {
 	edu_init_sock_fields(sk);
 	sk->sk_destruct = edu_sock_destruct;
@@ -156,29 +156,17 @@ void edu_conn_init(struct sock *sk)
 
 /* ---- bind ---- */
 
-static int edu_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
+/* A privileged port without the capability to bind it: EACCES. */
+bool edu_bind_denied(struct net *net, u16 port)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
-	struct sock *sk = sock->sk;
-	struct net *net = sock_net(sk);
-	__be32 addr;
-	u16 port;
-	int err;
+	return port && inet_port_requires_bind_service(net, port) &&
+	       !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE);
+}
 
-	if (addr_len < sizeof(*sin))
-		return -EINVAL;
-	addr = sin->sin_addr.s_addr;
-	if (sin->sin_family != AF_INET &&
-	    !(sin->sin_family == AF_UNSPEC && addr == htonl(INADDR_ANY)))
-		return -EAFNOSUPPORT;
-	port = ntohs(sin->sin_port);
-	if (port && inet_port_requires_bind_service(net, port) &&
-	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
-		return -EACCES;
-	if (addr != htonl(INADDR_ANY) &&
-	    inet_addr_type(net, addr) != RTN_LOCAL &&
-	    !edu_freebind(sk))
-		return -EADDRNOTAVAIL;
+/* bind() of either family, its address and port checked by the caller. */
+int edu_bind_addr(struct sock *sk, const struct in6_addr *addr, u16 port)
+{
+	int err;
 
 	lock_sock(sk);
 	err = -EINVAL;
@@ -187,11 +175,11 @@ static int edu_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 	err = edu_bind_port(sk, addr, port);
 	if (err)
 		goto out;
-	if (addr)
+	if (!edu_addr_any(addr))
 		sk->sk_userlocks |= SOCK_BINDADDR_LOCK;
 	if (port)
 		sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
-	inet_sk(sk)->inet_daddr = 0;
+	edu_sk_set_raddr(sk, &in6addr_any);
 	inet_sk(sk)->inet_dport = 0;
 	sk_dst_reset(sk);
 out:
@@ -199,9 +187,33 @@ out:
 	return err;
 }
 
+static int edu_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
+	struct sock *sk = sock->sk;
+	struct net *net = sock_net(sk);
+	struct in6_addr mapped;
+	__be32 addr;
+
+	if (addr_len < sizeof(*sin))
+		return -EINVAL;
+	addr = sin->sin_addr.s_addr;
+	if (sin->sin_family != AF_INET &&
+	    !(sin->sin_family == AF_UNSPEC && addr == htonl(INADDR_ANY)))
+		return -EAFNOSUPPORT;
+	if (edu_bind_denied(net, ntohs(sin->sin_port)))
+		return -EACCES;
+	if (addr != htonl(INADDR_ANY) &&
+	    inet_addr_type(net, addr) != RTN_LOCAL &&
+	    !edu_freebind(sk))
+		return -EADDRNOTAVAIL;
+	ipv6_addr_set_v4mapped(addr, &mapped);
+	return edu_bind_addr(sk, &mapped, ntohs(sin->sin_port));
+}
+
 /* ---- listen and accept (the listener itself is listen.c) ---- */
 
-static int edu_listen(struct socket *sock, int backlog)
+int edu_listen(struct socket *sock, int backlog)
 {
 	struct sock *sk = sock->sk;
 	int err;
@@ -231,7 +243,7 @@ out:
 	return err;
 }
 
-static int edu_do_accept(struct socket *sock, struct socket *newsock, int flags)
+int edu_do_accept(struct socket *sock, struct socket *newsock, int flags)
 {
 	struct sock *sk = sock->sk, *child;
 	long timeo;
@@ -272,14 +284,16 @@ static int edu_accept(EDU_ACCEPT_ARGS)
 
 /* ---- connect ---- */
 
-static int edu_v4_connect(struct sock *sk, struct sockaddr_in *sin)
+/* The peer's address and port are set: route, take a port, send the
+ * SYN.  Either family; on failure the peer is forgotten again.
+ */
+int edu_connect_start(struct sock *sk)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct edu_sock *es = edu_sk(sk);
+	struct in6_addr l, r;
 	int err;
 
-	inet->inet_daddr = sin->sin_addr.s_addr;
-	inet->inet_dport = sin->sin_port;
 	err = edu_route_socket(sk);
 	if (err)
 		goto fail;
@@ -296,8 +310,9 @@ static int edu_v4_connect(struct sock *sk, struct sockaddr_in *sin)
 	atomic_set(&inet->inet_id, get_random_u16());
 
 	edu_init_conn_fields(es);
-	es->iss = edu_isn(inet->inet_saddr, inet->inet_daddr, inet->inet_sport,
-			  inet->inet_dport);
+	edu_sk_laddr(sk, &l);
+	edu_sk_raddr(sk, &r);
+	es->iss = edu_isn(&l, &r, inet->inet_sport, inet->inet_dport);
 	es->adv_mss = edu_route_mss(sk);
 	es->mss = es->adv_mss;
 	sk->sk_err = 0;
@@ -313,10 +328,19 @@ static int edu_v4_connect(struct sock *sk, struct sockaddr_in *sin)
 	}
 	return 0;
 fail:
-	inet->inet_daddr = 0;
+	edu_sk_set_raddr(sk, &in6addr_any);
 	inet->inet_dport = 0;
 	sk_dst_reset(sk);
 	return err;
+}
+
+static int edu_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
+
+	inet_sk(sk)->inet_daddr = sin->sin_addr.s_addr;
+	inet_sk(sk)->inet_dport = sin->sin_port;
+	return edu_connect_start(sk);
 }
 
 static int edu_wait_for_connect(struct sock *sk, long *timeo)
@@ -354,12 +378,10 @@ static int edu_disconnect(struct sock *sk)
 		edu_done(sk);
 	}
 	edu_unbind(sk);
-	inet_sk(sk)->inet_daddr = 0;
+	edu_sk_set_raddr(sk, &in6addr_any);
 	inet_sk(sk)->inet_dport = 0;
-	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
-		inet_sk(sk)->inet_saddr = 0;
-		inet_sk(sk)->inet_rcv_saddr = 0;
-	}
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		edu_sk_set_laddr(sk, &in6addr_any);
 	inet_sk(sk)->inet_num = 0;
 	inet_sk(sk)->inet_sport = 0;
 	sk->sk_shutdown = 0;
@@ -368,10 +390,14 @@ static int edu_disconnect(struct sock *sk)
 	return 0;
 }
 
-static int edu_connect(struct socket *sock, struct sockaddr *uaddr,
-		       int addr_len, int flags)
+/* connect() of either family: @start checks the address and sends the
+ * SYN, under the socket's lock, as TCP's connect does in its protocol.
+ */
+int edu_stream_connect(struct socket *sock, struct sockaddr *uaddr,
+		       int addr_len, int flags,
+		       int (*start)(struct sock *sk, struct sockaddr *uaddr,
+				    int addr_len))
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
 	struct sock *sk = sock->sk;
 	long timeo;
 	int err;
@@ -385,10 +411,6 @@ static int edu_connect(struct socket *sock, struct sockaddr *uaddr,
 		release_sock(sk);
 		return err;
 	}
-	if (addr_len < sizeof(*sin))
-		return -EINVAL;
-	if (sin->sin_family != AF_INET)
-		return -EAFNOSUPPORT;
 
 	lock_sock(sk);
 	switch (sock->state) {
@@ -402,7 +424,7 @@ static int edu_connect(struct socket *sock, struct sockaddr *uaddr,
 		err = -EISCONN;
 		if (sk->sk_state != EDU_TCP_CLOSED)
 			goto out;
-		err = edu_v4_connect(sk, sin);
+		err = start(sk, uaddr, addr_len);
 		if (err)
 			goto out;
 		sock->state = SS_CONNECTING;
@@ -433,6 +455,22 @@ sock_error:
 	err = sock_error(sk) ? : -ECONNABORTED;
 	sock->state = SS_UNCONNECTED;
 	goto out;
+}
+
+static int edu_connect(struct socket *sock, struct sockaddr *uaddr,
+		       int addr_len, int flags)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
+
+	if (addr_len < sizeof(uaddr->sa_family))
+		return -EINVAL;
+	if (uaddr->sa_family != AF_UNSPEC) {
+		if (addr_len < sizeof(*sin))
+			return -EINVAL;
+		if (sin->sin_family != AF_INET)
+			return -EAFNOSUPPORT;
+	}
+	return edu_stream_connect(sock, uaddr, addr_len, flags, edu_v4_connect);
 }
 
 /* ---- sending ---- */
@@ -516,7 +554,7 @@ static int edu_copy_to_frags(struct sock *sk, struct sk_buff *skb,
 	return n;
 }
 
-static int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
+int edu_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 {
 	struct sock *sk = sock->sk;
 	struct edu_sock *es = edu_sk(sk);
@@ -722,8 +760,8 @@ static int edu_recv_error(struct sock *sk, struct msghdr *msg, size_t len)
 	return err;
 }
 
-static int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
-		       int flags)
+int edu_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		int flags)
 {
 	struct sock *sk = sock->sk;
 	struct edu_sock *es = edu_sk(sk);
@@ -818,8 +856,7 @@ out:
 
 /* ---- poll, ioctl, shutdown ---- */
 
-static __poll_t edu_poll(struct file *file, struct socket *sock,
-			 poll_table *wait)
+__poll_t edu_poll(struct file *file, struct socket *sock, poll_table *wait)
 {
 	struct sock *sk = sock->sk;
 	struct edu_sock *es = edu_sk(sk);
@@ -866,7 +903,7 @@ static __poll_t edu_poll(struct file *file, struct socket *sock,
 	return mask;
 }
 
-static int edu_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
+int edu_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 {
 	struct sock *sk = sock->sk;
 	struct edu_sock *es = edu_sk(sk);
@@ -915,7 +952,7 @@ static void edu_send_fin_for_close(struct sock *sk)
 	}
 }
 
-static int edu_shutdown(struct socket *sock, int how)
+int edu_shutdown(struct socket *sock, int how)
 {
 	struct sock *sk = sock->sk;
 	int err = 0;

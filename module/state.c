@@ -51,8 +51,14 @@ void edu_set_state(struct sock *sk, int state)
 		  !(edu_next_states[old] & (1U << state)),
 		  "edu_tcp: illegal transition %s -> %s\n",
 		  edu_state_name(old), edu_state_name(state));
-	trace_edu_tcp_state(sk->sk_rcv_saddr, inet_sk(sk)->inet_sport,
-			    sk->sk_daddr, sk->sk_dport, old, state);
+	if (trace_edu_tcp_state_enabled()) {
+		struct in6_addr l, r;
+
+		edu_sk_laddr(sk, &l);
+		edu_sk_raddr(sk, &r);
+		trace_edu_tcp_state(&l, inet_sk(sk)->inet_sport, &r,
+				    sk->sk_dport, old, state);
+	}
 	if (state == EDU_TCP_ESTABLISHED)
 		edu_sk(sk)->ever_connected = 1;
 	/* readers test sk_state without the socket lock (poll) */

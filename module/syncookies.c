@@ -8,7 +8,8 @@
  *   bits 31..27  t mod 32, t a counter that ticks every 64 seconds
  *   bits 26..24  m, the peer's MSS as an index into edu_cookie_mss[]
  *   bits 23..0   s = F(secret, local and remote address and port, t,
- *                      the peer's ISN), F being SipHash
+ *                      the peer's ISN), F being SipHash; IPv6 addresses
+ *                      whole, IPv4 ones in their mapped form
  *
  * The ACK that completes the handshake acknowledges ISN+1, so the
  * listener can read the cookie back, recompute s for the t it names, and
@@ -46,15 +47,25 @@ static u32 edu_cookie_tick(void)
 	return (u32)(ktime_get_seconds() >> EDU_COOKIE_TICK_SHIFT);
 }
 
+/* F's input: both addresses (IPv4 ones mapped, so either family), both
+ * ports, the peer's ISN and the tick.
+ */
+struct edu_cookie_in {
+	struct in6_addr	saddr, daddr;
+	__be16		sport, dport;
+	u32		irs, t;
+};
+
 static u32 edu_cookie_s(const struct edu_request *req, u32 t)
 {
-	u64 addrs = ((u64)(__force u32)req->saddr << 32) |
-		    (__force u32)req->daddr;
-	u64 ports_isn = ((u64)(__force u16)req->sport << 48) |
-			((u64)(__force u16)req->dport << 32) | req->irs;
+	struct edu_cookie_in in = {
+		.saddr = req->saddr, .daddr = req->daddr,
+		.sport = req->sport, .dport = req->dport,
+		.irs = req->irs, .t = t,
+	};
 
 	net_get_random_once(&edu_cookie_key, sizeof(edu_cookie_key));
-	return (u32)siphash_3u64(addrs, ports_isn, t, &edu_cookie_key) &
+	return (u32)siphash(&in, sizeof(in), &edu_cookie_key) &
 	       EDU_COOKIE_S_MASK;
 }
 

@@ -11,7 +11,8 @@
  *   listen_hash   listeners by port, for the segments no connection takes
  *
  * One spinlock per namespace covers them all: edu_tcp is a model to read,
- * not a contender for the fastest lookup.
+ * not a contender for the fastest lookup.  Keys are IPv6 addresses, IPv4
+ * ones in their mapped form (edu_tcp.h), so both families share them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,6 +22,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/ip.h>
+#include <linux/tcp.h>
 #include "edu_tcp.h"
 #include "trace.h"
 
@@ -32,20 +34,46 @@ struct edu_net *edu_pernet(const struct net *net)
 	return net_generic(net, edu_net_id);
 }
 
-static struct hlist_head *conn_bucket(struct hlist_head *table, __be32 laddr,
-				      __be16 lport, __be32 raddr, __be16 rport)
+static struct hlist_head *conn_bucket(struct hlist_head *table,
+				      const struct in6_addr *laddr, __be16 lport,
+				      const struct in6_addr *raddr, __be16 rport)
 {
-	u32 h = jhash_3words((__force u32)laddr, (__force u32)raddr,
+	u32 h = jhash_3words(__ipv6_addr_jhash(laddr, edu_hash_seed),
+			     __ipv6_addr_jhash(raddr, edu_hash_seed),
 			     ((__force u32)lport << 16) | (__force u32)rport,
 			     edu_hash_seed);
 
 	return &table[h & ((1 << EDU_CONN_HASH_BITS) - 1)];
 }
 
-struct hlist_head *edu_req_bucket(struct edu_net *en, __be32 laddr,
-				  __be16 lport, __be32 raddr, __be16 rport)
+struct hlist_head *edu_req_bucket(struct edu_net *en,
+				  const struct in6_addr *laddr, __be16 lport,
+				  const struct in6_addr *raddr, __be16 rport)
 {
 	return conn_bucket(en->req_hash, laddr, lport, raddr, rport);
+}
+
+/* The socket's own address fields, from the tables' form: an AF_INET6
+ * socket keeps both (the IPv4 ones matter when its peer is IPv4-mapped).
+ */
+void edu_sk_set_laddr(struct sock *sk, const struct in6_addr *addr)
+{
+	__be32 v4 = edu_addr_is_v4(addr) ? edu_addr_v4(addr) : htonl(INADDR_ANY);
+
+	inet_sk(sk)->inet_rcv_saddr = v4;
+	inet_sk(sk)->inet_saddr = v4;
+	if (sk->sk_family == AF_INET6) {
+		sk->sk_v6_rcv_saddr = *addr;
+		inet6_sk(sk)->saddr = *addr;
+	}
+}
+
+void edu_sk_set_raddr(struct sock *sk, const struct in6_addr *addr)
+{
+	inet_sk(sk)->inet_daddr = edu_addr_is_v4(addr) ? edu_addr_v4(addr) :
+							 htonl(INADDR_ANY);
+	if (sk->sk_family == AF_INET6)
+		sk->sk_v6_daddr = *addr;
 }
 
 static struct hlist_head *bind_bucket(struct hlist_head *table, u16 port)
@@ -53,17 +81,37 @@ static struct hlist_head *bind_bucket(struct hlist_head *table, u16 port)
 	return &table[hash_32(port, EDU_BIND_HASH_BITS)];
 }
 
-static bool addr_overlap(__be32 a, __be32 b)
+/* Can two bound addresses take the same segment?  Within a family, if
+ * they are equal or one is the wildcard; across families only through a
+ * dual-stack :: (one without IPV6_V6ONLY), which takes IPv4 too, as TCP's.
+ */
+static bool addr_overlap(const struct in6_addr *a, bool a_v6only,
+			 const struct in6_addr *b, bool b_v6only)
 {
-	return a == htonl(INADDR_ANY) || b == htonl(INADDR_ANY) || a == b;
+	if (edu_addr_is_v4(a) != edu_addr_is_v4(b)) {
+		const struct in6_addr *v6 = edu_addr_is_v4(a) ? b : a;
+		bool only = edu_addr_is_v4(a) ? b_v6only : a_v6only;
+
+		return ipv6_addr_any(v6) && !only;
+	}
+	return edu_addr_any(a) || edu_addr_any(b) || ipv6_addr_equal(a, b);
+}
+
+static bool sk_addr_overlap(const struct sock *sk, const struct in6_addr *addr,
+			    bool v6only)
+{
+	struct in6_addr own;
+
+	edu_sk_laddr(sk, &own);
+	return addr_overlap(&own, sk->sk_ipv6only, addr, v6only);
 }
 
 /* TCP's rule: two sockets may share a port and address only if both set
  * SO_REUSEADDR and neither listens; a TIME-WAIT remainder counts as a
  * socket that does not listen.
  */
-static bool bind_conflict(struct edu_net *en, struct sock *sk, __be32 addr,
-			  u16 port)
+static bool bind_conflict(struct edu_net *en, struct sock *sk,
+			  const struct in6_addr *addr, u16 port)
 {
 	bool reuse = sk->sk_reuse != SK_NO_REUSE;
 	struct edu_sock *other;
@@ -73,14 +121,15 @@ static bool bind_conflict(struct edu_net *en, struct sock *sk, __be32 addr,
 		struct sock *osk = &other->inet.sk;
 
 		if (osk == sk || osk->sk_num != port ||
-		    !addr_overlap(addr, osk->sk_rcv_saddr))
+		    !sk_addr_overlap(osk, addr, sk->sk_ipv6only))
 			continue;
 		if (!reuse || osk->sk_reuse == SK_NO_REUSE ||
 		    osk->sk_state == EDU_TCP_LISTEN)
 			return true;
 	}
 	hlist_for_each_entry(tw, bind_bucket(en->twait_bind_hash, port), bind_node) {
-		if (ntohs(tw->sport) == port && addr_overlap(addr, tw->saddr) &&
+		if (ntohs(tw->sport) == port &&
+		    addr_overlap(addr, sk->sk_ipv6only, &tw->saddr, false) &&
 		    !(reuse && tw->reuse))
 			return true;
 	}
@@ -101,13 +150,12 @@ static bool port_in_use(struct edu_net *en, u16 port)
 	return false;
 }
 
-static void bind_insert(struct edu_net *en, struct sock *sk, __be32 addr,
-			u16 port)
+static void bind_insert(struct edu_net *en, struct sock *sk,
+			const struct in6_addr *addr, u16 port)
 {
 	struct inet_sock *inet = inet_sk(sk);
 
-	inet->inet_rcv_saddr = addr;
-	inet->inet_saddr = addr;
+	edu_sk_set_laddr(sk, addr);
 	inet->inet_num = port;
 	inet->inet_sport = htons(port);
 	hlist_add_head(&edu_sk(sk)->bind_node, bind_bucket(en->bind_hash, port));
@@ -115,9 +163,10 @@ static void bind_insert(struct edu_net *en, struct sock *sk, __be32 addr,
 }
 
 static void conn_insert(struct edu_net *en, struct sock *sk);
+static int edu_autobind_addr(struct sock *sk, const struct in6_addr *addr);
 
 /* Explicit bind(); port 0 asks for an ephemeral port. */
-int edu_bind_port(struct sock *sk, __be32 addr, u16 port)
+int edu_bind_port(struct sock *sk, const struct in6_addr *addr, u16 port)
 {
 	struct edu_net *en = edu_pernet(sock_net(sk));
 	int err = 0;
@@ -136,7 +185,7 @@ int edu_bind_port(struct sock *sk, __be32 addr, u16 port)
 /* An ephemeral port from the namespace's ip_local_port_range, starting at
  * a random place so that port numbers do not betray connection counts.
  */
-int edu_autobind_addr(struct sock *sk, __be32 addr)
+static int edu_autobind_addr(struct sock *sk, const struct in6_addr *addr)
 {
 	struct edu_net *en = edu_pernet(sock_net(sk));
 	int low, high, i, range, err = -EADDRNOTAVAIL;
@@ -169,7 +218,10 @@ int edu_autobind_addr(struct sock *sk, __be32 addr)
 
 int edu_autobind(struct sock *sk)
 {
-	return edu_autobind_addr(sk, inet_sk(sk)->inet_rcv_saddr);
+	struct in6_addr addr;
+
+	edu_sk_laddr(sk, &addr);
+	return edu_autobind_addr(sk, &addr);
 }
 
 /* May connect() take @port for a new connection?  As TCP's
@@ -194,11 +246,12 @@ static bool port_shared_by_connect(struct edu_net *en, u16 port)
 
 static bool connect_port_usable(struct edu_net *en, struct sock *sk, u16 port)
 {
-	struct inet_sock *inet = inet_sk(sk);
+	struct in6_addr l, r;
 
+	edu_sk_laddr(sk, &l);
+	edu_sk_raddr(sk, &r);
 	return port_shared_by_connect(en, port) &&
-	       !edu_tuple_taken(en, inet->inet_rcv_saddr, htons(port),
-				inet->inet_daddr, inet->inet_dport);
+	       !edu_tuple_taken(en, &l, htons(port), &r, sk->sk_dport);
 }
 
 /* connect() on an unbound socket: an ephemeral port whose 4-tuple with
@@ -211,8 +264,10 @@ int edu_autobind_connect(struct sock *sk)
 {
 	struct edu_net *en = edu_pernet(sock_net(sk));
 	int low, high, i, range, err = -EADDRNOTAVAIL;
+	struct in6_addr laddr;
 	u32 start;
 
+	edu_sk_laddr(sk, &laddr);
 	inet_get_local_port_range(sock_net(sk), &low, &high);
 	range = high - low + 1;
 	if (range <= 0)
@@ -225,7 +280,7 @@ int edu_autobind_connect(struct sock *sk)
 			continue;
 		spin_lock_bh(&en->lock);
 		if (connect_port_usable(en, sk, port)) {
-			bind_insert(en, sk, inet_sk(sk)->inet_rcv_saddr, port);
+			bind_insert(en, sk, &laddr, port);
 			edu_sk(sk)->connect_bound = true;
 			conn_insert(en, sk);
 			err = 0;
@@ -237,25 +292,36 @@ int edu_autobind_connect(struct sock *sk)
 	return err;
 }
 
+/* Does connection @sk have this 4-tuple (seen from our side)? */
+static bool sk_has_tuple(const struct sock *sk, const struct in6_addr *laddr,
+			 __be16 lport, const struct in6_addr *raddr,
+			 __be16 rport)
+{
+	struct in6_addr l, r;
+
+	if (inet_sk(sk)->inet_sport != lport || sk->sk_dport != rport)
+		return false;
+	edu_sk_laddr(sk, &l);
+	edu_sk_raddr(sk, &r);
+	return ipv6_addr_equal(&l, laddr) && ipv6_addr_equal(&r, raddr);
+}
+
 /* Is this 4-tuple live or in TIME-WAIT (RFC 9293 3.6)?  en->lock held. */
-bool edu_tuple_taken(struct edu_net *en, __be32 laddr, __be16 lport,
-			__be32 raddr, __be16 rport)
+bool edu_tuple_taken(struct edu_net *en, const struct in6_addr *laddr,
+		     __be16 lport, const struct in6_addr *raddr, __be16 rport)
 {
 	struct edu_sock *es;
 	struct edu_tw *tw;
 
 	hlist_for_each_entry(es, conn_bucket(en->conn_hash, laddr, lport,
 					     raddr, rport), conn_node) {
-		struct sock *o = &es->inet.sk;
-
-		if (o->sk_rcv_saddr == laddr && inet_sk(o)->inet_sport == lport &&
-		    o->sk_daddr == raddr && o->sk_dport == rport)
+		if (sk_has_tuple(&es->inet.sk, laddr, lport, raddr, rport))
 			return true;
 	}
 	hlist_for_each_entry(tw, conn_bucket(en->twait_hash, laddr, lport,
 					     raddr, rport), conn_node) {
-		if (tw->saddr == laddr && tw->sport == lport &&
-		    tw->daddr == raddr && tw->dport == rport)
+		if (ipv6_addr_equal(&tw->saddr, laddr) && tw->sport == lport &&
+		    ipv6_addr_equal(&tw->daddr, raddr) && tw->dport == rport)
 			return true;
 	}
 	return false;
@@ -264,11 +330,13 @@ bool edu_tuple_taken(struct edu_net *en, __be32 laddr, __be16 lport,
 static void conn_insert(struct edu_net *en, struct sock *sk)
 {
 	struct inet_sock *inet = inet_sk(sk);
+	struct in6_addr l, r;
 
+	edu_sk_laddr(sk, &l);
+	edu_sk_raddr(sk, &r);
 	sock_hold(sk);
 	hlist_add_head(&edu_sk(sk)->conn_node,
-		       conn_bucket(en->conn_hash, inet->inet_rcv_saddr,
-				   inet->inet_sport, inet->inet_daddr,
+		       conn_bucket(en->conn_hash, &l, inet->inet_sport, &r,
 				   inet->inet_dport));
 	edu_sk(sk)->hashed = true;
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
@@ -277,9 +345,11 @@ static void conn_insert(struct edu_net *en, struct sock *sk)
 static bool sk_tuple_taken(struct edu_net *en, struct sock *sk)
 {
 	struct inet_sock *inet = inet_sk(sk);
+	struct in6_addr l, r;
 
-	return edu_tuple_taken(en, inet->inet_rcv_saddr, inet->inet_sport,
-			   inet->inet_daddr, inet->inet_dport);
+	edu_sk_laddr(sk, &l);
+	edu_sk_raddr(sk, &r);
+	return edu_tuple_taken(en, &l, inet->inet_sport, &r, inet->inet_dport);
 }
 
 /* connect(): the check and the insert under one lock, so that two
@@ -335,15 +405,17 @@ int edu_start_listen(struct sock *sk)
 {
 	struct edu_net *en = edu_pernet(sock_net(sk));
 	struct edu_sock *other;
+	struct in6_addr addr;
 	int err = 0;
 
+	edu_sk_laddr(sk, &addr);
 	spin_lock_bh(&en->lock);
 	hlist_for_each_entry(other, bind_bucket(en->listen_hash, sk->sk_num),
 			     listen_node) {
 		struct sock *osk = &other->inet.sk;
 
 		if (osk->sk_num == sk->sk_num &&
-		    addr_overlap(osk->sk_rcv_saddr, sk->sk_rcv_saddr))
+		    sk_addr_overlap(osk, &addr, sk->sk_ipv6only))
 			err = -EADDRINUSE;
 	}
 	if (!err) {
@@ -392,8 +464,9 @@ void edu_unhash_conn(struct sock *sk)
 }
 
 /* saddr/sport are the segment's source (the peer), daddr/dport ours. */
-struct sock *edu_lookup(struct net *net, __be32 saddr, __be16 sport,
-			__be32 daddr, __be16 dport)
+struct sock *edu_lookup(struct net *net, const struct in6_addr *saddr,
+			__be16 sport, const struct in6_addr *daddr,
+			__be16 dport)
 {
 	struct edu_net *en = edu_pernet(net);
 	struct edu_sock *es;
@@ -403,8 +476,7 @@ struct sock *edu_lookup(struct net *net, __be32 saddr, __be16 sport,
 					     saddr, sport), conn_node) {
 		struct sock *sk = &es->inet.sk;
 
-		if (sk->sk_daddr == saddr && sk->sk_dport == sport &&
-		    sk->sk_rcv_saddr == daddr && inet_sk(sk)->inet_sport == dport) {
+		if (sk_has_tuple(sk, daddr, dport, saddr, sport)) {
 			sock_hold(sk);
 			spin_unlock(&en->lock);
 			return sk;
@@ -414,11 +486,41 @@ struct sock *edu_lookup(struct net *net, __be32 saddr, __be16 sport,
 	return NULL;
 }
 
-struct sock *edu_lookup_listener(struct net *net, __be32 daddr, __be16 dport)
+/* The connection a received segment belongs to, with a reference. */
+struct sock *edu_lookup_skb(struct net *net, const struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct in6_addr saddr, daddr;
+
+	edu_skb_addrs(skb, &saddr, &daddr);
+	return edu_lookup(net, &saddr, th->source, &daddr, th->dest);
+}
+
+/* How well a listener takes a segment for @daddr, as TCP scores them:
+ * 3 its own address, 2 its family's wildcard, 1 a dual-stack :: taking
+ * an IPv4 segment, 0 not at all.
+ */
+static int listen_score(const struct sock *sk, const struct in6_addr *daddr)
+{
+	struct in6_addr own;
+
+	edu_sk_laddr(sk, &own);
+	if (ipv6_addr_equal(&own, daddr))
+		return 3;
+	if (!edu_addr_any(&own))
+		return 0;
+	if (edu_addr_is_v4(&own) == edu_addr_is_v4(daddr))
+		return 2;
+	return ipv6_addr_any(&own) && !sk->sk_ipv6only ? 1 : 0;
+}
+
+struct sock *edu_lookup_listener(struct net *net, const struct in6_addr *daddr,
+				 __be16 dport)
 {
 	struct edu_net *en = edu_pernet(net);
 	u16 port = ntohs(dport);
 	struct sock *best = NULL;
+	int best_score = 0;
 	struct edu_sock *es;
 
 	/* listeners only: their children share the port but not this
@@ -427,15 +529,15 @@ struct sock *edu_lookup_listener(struct net *net, __be32 daddr, __be16 dport)
 	spin_lock(&en->lock);
 	hlist_for_each_entry(es, bind_bucket(en->listen_hash, port), listen_node) {
 		struct sock *sk = &es->inet.sk;
+		int score;
 
 		if (sk->sk_num != port)
 			continue;
-		if (sk->sk_rcv_saddr == daddr) {
+		score = listen_score(sk, daddr);
+		if (score > best_score) {
 			best = sk;
-			break;
+			best_score = score;
 		}
-		if (sk->sk_rcv_saddr == htonl(INADDR_ANY) && !best)
-			best = sk;
 	}
 	if (best)
 		sock_hold(best);
@@ -445,8 +547,9 @@ struct sock *edu_lookup_listener(struct net *net, __be32 daddr, __be16 dport)
 
 /* ---- TIME-WAIT remainders: their buckets (timewait.c does the rest) ---- */
 
-struct hlist_head *edu_tw_bucket(struct edu_net *en, __be32 laddr,
-				 __be16 lport, __be32 raddr, __be16 rport)
+struct hlist_head *edu_tw_bucket(struct edu_net *en,
+				 const struct in6_addr *laddr, __be16 lport,
+				 const struct in6_addr *raddr, __be16 rport)
 {
 	return conn_bucket(en->twait_hash, laddr, lport, raddr, rport);
 }

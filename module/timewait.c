@@ -42,7 +42,7 @@ static void edu_tw_expire(struct edu_timer *t)
 	spin_unlock(&en->lock);
 	atomic_dec(&en->tw_count);
 	edu_inc(tw->net, EDU_MIB_TIMEWAITEXPIRED);
-	trace_edu_tcp_state(tw->saddr, tw->sport, tw->daddr, tw->dport,
+	trace_edu_tcp_state(&tw->saddr, tw->sport, &tw->daddr, tw->dport,
 			    EDU_TCP_TIME_WAIT, EDU_TCP_CLOSED);
 	kfree(tw);
 }
@@ -54,8 +54,8 @@ void edu_tw_insert(struct net *net, struct edu_tw *tw)
 	tw->net = net;
 	edu_timer_init(&tw->timer, edu_tw_expire);
 	spin_lock_bh(&en->lock);
-	hlist_add_head(&tw->conn_node, edu_tw_bucket(en, tw->saddr, tw->sport,
-						     tw->daddr, tw->dport));
+	hlist_add_head(&tw->conn_node, edu_tw_bucket(en, &tw->saddr, tw->sport,
+						     &tw->daddr, tw->dport));
 	hlist_add_head(&tw->bind_node, edu_tw_bind_bucket(en, ntohs(tw->sport)));
 	edu_timer_arm(&tw->timer, 2 * edu_msl_jiffies());
 	atomic_inc(&en->tw_count);
@@ -94,21 +94,24 @@ static bool edu_tw_reopen(struct edu_tw *tw, struct edu_skb_cb *cb)
  */
 bool edu_tw_handle(struct net *net, struct sk_buff *skb)
 {
-	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct edu_net *en = edu_pernet(net);
 	struct edu_skb_cb *cb = EDU_SKB_CB(skb);
 	struct edu_tw *tw, copy;
 	bool ack = false, found = false, gone = false, challenge = false;
+	struct in6_addr saddr, daddr;
+
+	edu_skb_addrs(skb, &saddr, &daddr);
 
 	/* softirq, or a socket's backlog in process context
 	 * (edu_rcv_closed()): softirqs off either way
 	 */
 	spin_lock_bh(&en->lock);
-	hlist_for_each_entry(tw, edu_tw_bucket(en, iph->daddr, th->dest,
-					       iph->saddr, th->source), conn_node) {
-		if (tw->daddr != iph->saddr || tw->dport != th->source ||
-		    tw->saddr != iph->daddr || tw->sport != th->dest)
+	hlist_for_each_entry(tw, edu_tw_bucket(en, &daddr, th->dest,
+					       &saddr, th->source), conn_node) {
+		if (!ipv6_addr_equal(&tw->daddr, &saddr) ||
+		    tw->dport != th->source ||
+		    !ipv6_addr_equal(&tw->saddr, &daddr) || tw->sport != th->dest)
 			continue;
 		found = true;
 		edu_trace_seg_in(skb, EDU_TCP_TIME_WAIT, tw->irs, tw->iss);
@@ -140,7 +143,7 @@ bool edu_tw_handle(struct net *net, struct sk_buff *skb)
 	spin_unlock_bh(&en->lock);
 	if (gone) {
 		atomic_dec(&en->tw_count);
-		trace_edu_tcp_state(copy.saddr, copy.sport, copy.daddr,
+		trace_edu_tcp_state(&copy.saddr, copy.sport, &copy.daddr,
 				    copy.dport, EDU_TCP_TIME_WAIT, EDU_TCP_CLOSED);
 		kfree(tw);
 	}
@@ -186,8 +189,8 @@ void edu_enter_time_wait(struct sock *sk)
 		edu_teardown(sk, true);
 		return;
 	}
-	tw->saddr = sk->sk_rcv_saddr;
-	tw->daddr = sk->sk_daddr;
+	edu_sk_laddr(sk, &tw->saddr);
+	edu_sk_raddr(sk, &tw->daddr);
 	tw->sport = inet_sk(sk)->inet_sport;
 	tw->dport = sk->sk_dport;
 	tw->snd_nxt = es->snd_max;

@@ -17,7 +17,7 @@
 #define _EDU_TCP_SEG_INFO
 /* One segment as a student sees it; built by input.c and output.c. */
 struct edu_seg_info {
-	__be32	saddr, daddr;	/* sender, receiver */
+	struct in6_addr	saddr, daddr;	/* sender, receiver (IPv4 mapped) */
 	__be16	sport, dport;
 	u32	seq, ack;
 	u32	rseq, rack;	/* relative to the sender's and receiver's ISN */
@@ -30,6 +30,13 @@ struct edu_seg_info {
 };
 
 void edu_flags_str(u8 flags, char *buf);
+/* An endpoint as the events keep it: a struct sockaddr_in for an IPv4
+ * (mapped) address, a struct sockaddr_in6 otherwise, which "%pISpc"
+ * prints as 10.0.0.1:80 or [fd00::1]:80.
+ */
+#define EDU_TRACE_ADDR_LEN	sizeof(struct sockaddr_in6)
+void edu_trace_addr(u8 *buf, const struct in6_addr *addr, __be16 port);
+void edu_trace_sk_addrs(const struct sock *sk, u8 *src, u8 *dst);
 void edu_opts_str(u16 mss, s8 wscale, char *buf, size_t size);
 #endif
 
@@ -48,28 +55,24 @@ void edu_opts_str(u16 mss, s8 wscale, char *buf, size_t size);
 	{ EDU_TCP_CLOSING, "CLOSING" }
 
 TRACE_EVENT(edu_tcp_state,
-	TP_PROTO(__be32 saddr, __be16 sport, __be32 daddr, __be16 dport,
+	TP_PROTO(const struct in6_addr *saddr, __be16 sport,
+		 const struct in6_addr *daddr, __be16 dport,
 		 int oldstate, int newstate),
 	TP_ARGS(saddr, sport, daddr, dport, oldstate, newstate),
 	TP_STRUCT__entry(
-		__array(u8, saddr, 4)
-		__array(u8, daddr, 4)
-		__field(u16, sport)
-		__field(u16, dport)
+		__array(u8, src, EDU_TRACE_ADDR_LEN)
+		__array(u8, dst, EDU_TRACE_ADDR_LEN)
 		__field(int, oldstate)
 		__field(int, newstate)
 	),
 	TP_fast_assign(
-		memcpy(__entry->saddr, &saddr, 4);
-		memcpy(__entry->daddr, &daddr, 4);
-		__entry->sport = ntohs(sport);
-		__entry->dport = ntohs(dport);
+		edu_trace_addr(__entry->src, saddr, sport);
+		edu_trace_addr(__entry->dst, daddr, dport);
 		__entry->oldstate = oldstate;
 		__entry->newstate = newstate;
 	),
-	TP_printk("src=%pI4:%u dst=%pI4:%u old=%s new=%s",
-		  __entry->saddr, __entry->sport, __entry->daddr,
-		  __entry->dport,
+	TP_printk("src=%pISpc dst=%pISpc old=%s new=%s",
+		  __entry->src, __entry->dst,
 		  __print_symbolic(__entry->oldstate, EDU_STATE_SYMBOLS),
 		  __print_symbolic(__entry->newstate, EDU_STATE_SYMBOLS))
 );
@@ -78,10 +81,8 @@ DECLARE_EVENT_CLASS(edu_tcp_segment,
 	TP_PROTO(const struct edu_seg_info *si),
 	TP_ARGS(si),
 	TP_STRUCT__entry(
-		__array(u8, saddr, 4)
-		__array(u8, daddr, 4)
-		__field(u16, sport)
-		__field(u16, dport)
+		__array(u8, src, EDU_TRACE_ADDR_LEN)
+		__array(u8, dst, EDU_TRACE_ADDR_LEN)
 		__field(u32, seq)
 		__field(u32, ack)
 		__field(u32, rseq)
@@ -93,10 +94,8 @@ DECLARE_EVENT_CLASS(edu_tcp_segment,
 		__array(char, opts, 32)
 	),
 	TP_fast_assign(
-		memcpy(__entry->saddr, &si->saddr, 4);
-		memcpy(__entry->daddr, &si->daddr, 4);
-		__entry->sport = ntohs(si->sport);
-		__entry->dport = ntohs(si->dport);
+		edu_trace_addr(__entry->src, &si->saddr, si->sport);
+		edu_trace_addr(__entry->dst, &si->daddr, si->dport);
 		__entry->seq = si->seq;
 		__entry->ack = si->ack;
 		__entry->rseq = si->rseq;
@@ -108,9 +107,8 @@ DECLARE_EVENT_CLASS(edu_tcp_segment,
 		edu_opts_str(si->mss, si->wscale, __entry->opts,
 			     sizeof(__entry->opts));
 	),
-	TP_printk("src=%pI4:%u dst=%pI4:%u flags=%s seq=%u ack=%u rseq=%u rack=%u len=%u win=%u opts=%s state=%s",
-		  __entry->saddr, __entry->sport, __entry->daddr,
-		  __entry->dport, __entry->flags, __entry->seq, __entry->ack,
+	TP_printk("src=%pISpc dst=%pISpc flags=%s seq=%u ack=%u rseq=%u rack=%u len=%u win=%u opts=%s state=%s",
+		  __entry->src, __entry->dst, __entry->flags, __entry->seq, __entry->ack,
 		  __entry->rseq, __entry->rack, __entry->len, __entry->win,
 		  __entry->opts,
 		  __print_symbolic(__entry->state, EDU_STATE_SYMBOLS))
@@ -130,10 +128,8 @@ TRACE_EVENT(edu_tcp_retransmit,
 	TP_PROTO(const struct sock *sk, const struct edu_skb_cb *cb, u32 len),
 	TP_ARGS(sk, cb, len),
 	TP_STRUCT__entry(
-		__array(u8, saddr, 4)
-		__array(u8, daddr, 4)
-		__field(u16, sport)
-		__field(u16, dport)
+		__array(u8, src, EDU_TRACE_ADDR_LEN)
+		__array(u8, dst, EDU_TRACE_ADDR_LEN)
 		__field(u32, seq)
 		__field(u32, rseq)
 		__field(u32, len)
@@ -144,10 +140,7 @@ TRACE_EVENT(edu_tcp_retransmit,
 	TP_fast_assign(
 		const struct edu_sock *es = edu_sk(sk);
 
-		memcpy(__entry->saddr, &sk->sk_rcv_saddr, 4);
-		memcpy(__entry->daddr, &sk->sk_daddr, 4);
-		__entry->sport = sk->sk_num;
-		__entry->dport = ntohs(sk->sk_dport);
+		edu_trace_sk_addrs(sk, __entry->src, __entry->dst);
 		__entry->seq = cb->seq;
 		__entry->rseq = cb->seq - es->iss;
 		__entry->len = len;
@@ -155,9 +148,8 @@ TRACE_EVENT(edu_tcp_retransmit,
 		__entry->rto_ms = es->rto_ms;
 		edu_flags_str(cb->flags, __entry->flags);
 	),
-	TP_printk("src=%pI4:%u dst=%pI4:%u flags=%s seq=%u rseq=%u len=%u backoff=%u rto_ms=%u",
-		  __entry->saddr, __entry->sport, __entry->daddr,
-		  __entry->dport, __entry->flags, __entry->seq, __entry->rseq,
+	TP_printk("src=%pISpc dst=%pISpc flags=%s seq=%u rseq=%u len=%u backoff=%u rto_ms=%u",
+		  __entry->src, __entry->dst, __entry->flags, __entry->seq, __entry->rseq,
 		  __entry->len, __entry->backoff, __entry->rto_ms)
 );
 
@@ -165,45 +157,35 @@ TRACE_EVENT(edu_tcp_timer,
 	TP_PROTO(const struct sock *sk, const char *kind),
 	TP_ARGS(sk, kind),
 	TP_STRUCT__entry(
-		__array(u8, saddr, 4)
-		__array(u8, daddr, 4)
-		__field(u16, sport)
-		__field(u16, dport)
+		__array(u8, src, EDU_TRACE_ADDR_LEN)
+		__array(u8, dst, EDU_TRACE_ADDR_LEN)
 		__array(char, kind, 12)
 	),
 	TP_fast_assign(
-		memcpy(__entry->saddr, &sk->sk_rcv_saddr, 4);
-		memcpy(__entry->daddr, &sk->sk_daddr, 4);
-		__entry->sport = sk->sk_num;
-		__entry->dport = ntohs(sk->sk_dport);
+		edu_trace_sk_addrs(sk, __entry->src, __entry->dst);
 		strscpy(__entry->kind, kind, sizeof(__entry->kind));
 	),
-	TP_printk("src=%pI4:%u dst=%pI4:%u kind=%s",
-		  __entry->saddr, __entry->sport, __entry->daddr,
-		  __entry->dport, __entry->kind)
+	TP_printk("src=%pISpc dst=%pISpc kind=%s",
+		  __entry->src, __entry->dst, __entry->kind)
 );
 
 TRACE_EVENT(edu_tcp_drop,
-	TP_PROTO(__be32 saddr, __be16 sport, __be32 daddr, __be16 dport,
+	TP_PROTO(const struct in6_addr *saddr, __be16 sport,
+		 const struct in6_addr *daddr, __be16 dport,
 		 const char *reason),
 	TP_ARGS(saddr, sport, daddr, dport, reason),
 	TP_STRUCT__entry(
-		__array(u8, saddr, 4)
-		__array(u8, daddr, 4)
-		__field(u16, sport)
-		__field(u16, dport)
+		__array(u8, src, EDU_TRACE_ADDR_LEN)
+		__array(u8, dst, EDU_TRACE_ADDR_LEN)
 		__array(char, reason, 20)
 	),
 	TP_fast_assign(
-		memcpy(__entry->saddr, &saddr, 4);
-		memcpy(__entry->daddr, &daddr, 4);
-		__entry->sport = ntohs(sport);
-		__entry->dport = ntohs(dport);
+		edu_trace_addr(__entry->src, saddr, sport);
+		edu_trace_addr(__entry->dst, daddr, dport);
 		strscpy(__entry->reason, reason, sizeof(__entry->reason));
 	),
-	TP_printk("src=%pI4:%u dst=%pI4:%u reason=%s",
-		  __entry->saddr, __entry->sport, __entry->daddr,
-		  __entry->dport, __entry->reason)
+	TP_printk("src=%pISpc dst=%pISpc reason=%s",
+		  __entry->src, __entry->dst, __entry->reason)
 );
 
 #endif /* _EDU_TCP_TRACE_H */

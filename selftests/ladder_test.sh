@@ -389,11 +389,23 @@ t_time() {
 			'TIME-WAIT over after 4\.000 s'
 }
 
+# The same connection over IPv6, as %pISpc prints its endpoints.
+t_ipv6() {
+	sed -e 's/10\.200\.1\.1:/[fd00:200:1::1]:/g' \
+		-e 's/10\.200\.1\.2:/[fd00:200:1::2]:/g' "$TRACE" >"$tmp/v6.trace"
+	"$LADDER" "$tmp/v6.trace" >"$tmp/v6" 2>"$tmp/v6.err" ||
+		{ sed 's/^/# /' "$tmp/v6.err"; return 1; }
+	has "$tmp/v6" '^ +\[fd00:200:1::1\]:40000 +\[fd00:200:1::2\]:5000$' \
+		'^ +\|-+ SYN seq=0 -+>\|$' '^ +\|<-+ SYN,ACK seq=0 ack=1 -+\|$' &&
+		[ "$(arrows "$tmp/v6" | wc -l)" = "$(arrows "$tmp/c1" | wc -l)" ]
+}
+
 tests=(t_help t_draws t_handshake_arrows t_handshake_states t_handshake_order
 	t_data t_fin_retransmit t_close t_each_segment_once
 	t_first_only_with_note t_filter t_filter_either_order t_filter_errors
 	t_absolute t_all t_list t_stdin t_color t_width t_formats t_robust
-	t_event_order_variants t_tw_events t_one_side t_reuse t_drop t_live t_watch t_time)
+	t_event_order_variants t_tw_events t_one_side t_reuse t_drop t_live t_watch t_time
+	t_ipv6)
 
 echo "TAP version 13"
 echo "1..${#tests[@]}"

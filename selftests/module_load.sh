@@ -103,14 +103,18 @@ print("ok")
 EOF
 }
 
-# The alias inet_create() asks for on socket(AF_INET, SOCK_STREAM, 253)
-# with nobody serving it, so that modprobe can load edu_tcp then.
+# The aliases inet_create() and inet6_create() ask for on
+# socket(AF_INET or AF_INET6, SOCK_STREAM, 253) with nobody serving it, so
+# that modprobe can load edu_tcp then.
 t_alias() {
-	local want=net-pf-2-proto-253-type-1 got
+	local want got rc=0
 	got=$(modinfo -F alias "$KO") || { fail "modinfo -F alias failed"; return 1; }
-	printf '%s\n' "$got" | grep -qx -- "$want" && return 0
-	fail "no alias $want; modinfo says: ${got:-nothing}"
-	return 1
+	for want in net-pf-2-proto-253-type-1 net-pf-10-proto-253-type-1; do
+		printf '%s\n' "$got" | grep -qx -- "$want" && continue
+		fail "no alias $want; modinfo says: ${got:-nothing}"
+		rc=1
+	done
+	return $rc
 }
 
 # insmod with a bad proto= must fail, leave nothing loaded and explain
@@ -297,7 +301,7 @@ trap cleanup EXIT
 
 echo "TAP version 13"
 echo "1..$NTESTS"
-t_alias; result $? "module alias for socket(AF_INET, SOCK_STREAM, 253)"
+t_alias; result $? "module aliases for socket(AF_INET and AF_INET6, SOCK_STREAM, 253)"
 t_bad_proto 6; result $? "insmod proto=6 refused"
 t_bad_proto 17; result $? "insmod proto=17 refused"
 t_bad_proto 300; result $? "insmod proto=300 refused"

@@ -82,6 +82,7 @@ struct opts {
 	unsigned long seed;
 	int timeout_s;
 	bool quiet;
+	int family;		/* AF_INET, or AF_INET6 with -6 */
 };
 
 static void usage(void)
@@ -95,7 +96,8 @@ static void usage(void)
 		"  -b        both ways: expect as many bytes as -n sends\n"
 		"  -s SEED   stream seed, the same on both ends (default 1)\n"
 		"  -t SECS   give up after SECS (default 60)\n"
-		"  -a ADDR   address to listen on (default 0.0.0.0)\n"
+		"  -a ADDR   address to listen on (default 0.0.0.0, :: with -6)\n"
+		"  -6        IPv6: an AF_INET6 socket (HOST may be IPv4-mapped)\n"
 		"  -q        no progress on stderr\n", IPPROTO_EDU_TCP);
 	exit(EXIT_USAGE);
 }
@@ -128,8 +130,9 @@ static void parse(int argc, char **argv, struct opts *o)
 	o->expect_bytes = -1;
 	o->seed = 1;
 	o->timeout_s = 60;
-	o->bind_addr = "0.0.0.0";
-	while ((c = getopt(argc, argv, "lp:n:e:bs:t:a:q")) != -1) {
+	o->bind_addr = NULL;
+	o->family = AF_INET;
+	while ((c = getopt(argc, argv, "lp:n:e:bs:t:a:q6")) != -1) {
 		switch (c) {
 		case 'l': o->listen = true; break;
 		case 'p': o->proto = atoi(optarg); break;
@@ -140,9 +143,12 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 't': o->timeout_s = atoi(optarg); break;
 		case 'a': o->bind_addr = optarg; break;
 		case 'q': o->quiet = true; break;
+		case '6': o->family = AF_INET6; break;
 		default: usage();
 		}
 	}
+	if (!o->bind_addr)
+		o->bind_addr = o->family == AF_INET6 ? "::" : "0.0.0.0";
 	if (both && o->expect_bytes < 0)
 		o->expect_bytes = o->send_bytes;
 	if (o->listen && argc - optind == 1) {
@@ -176,9 +182,14 @@ static int ms_left(void)
 	return left > 0 ? (int)left : 0;
 }
 
-static int resolve(const char *host, const char *port, struct sockaddr_in *sin)
+static int resolve(const char *host, const char *port, int family,
+		   struct sockaddr_storage *ss, socklen_t *sslen)
 {
-	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
+	struct addrinfo hints = {
+		.ai_family = family, .ai_socktype = SOCK_STREAM,
+		/* -6 with an IPv4 HOST: its mapped form, as TCP clients use */
+		.ai_flags = family == AF_INET6 ? AI_V4MAPPED : 0,
+	};
 	struct addrinfo *res;
 	int err;
 
@@ -188,34 +199,53 @@ static int resolve(const char *host, const char *port, struct sockaddr_in *sin)
 		fprintf(stderr, "edu_xfer: %s:%s: %s\n", host, port, gai_strerror(err));
 		return -1;
 	}
-	memcpy(sin, res->ai_addr, sizeof(*sin));
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
 	freeaddrinfo(res);
 	return 0;
 }
 
+static const char *addr_str(const struct sockaddr_storage *ss, char *buf,
+			    size_t len, unsigned int *port)
+{
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		*port = ntohs(s6->sin6_port);
+		return inet_ntop(AF_INET6, &s6->sin6_addr, buf, len);
+	}
+	*port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	return inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+			 buf, len);
+}
+
 static int do_listen(const struct opts *o)
 {
-	struct sockaddr_in sin, peer;
-	socklen_t len = sizeof(sin);
+	struct sockaddr_storage sin, peer;
+	socklen_t len, sinlen;
 	int one = 1, lfd, fd;
 	struct pollfd pfd;
+	unsigned int port;
+	char name[INET6_ADDRSTRLEN];
 
-	if (resolve(o->bind_addr, o->port, &sin))
+	if (resolve(o->bind_addr, o->port, o->family, &sin, &sinlen))
 		return -1;
-	lfd = socket(AF_INET, SOCK_STREAM, o->proto);
+	lfd = socket(o->family, SOCK_STREAM, o->proto);
 	if (lfd < 0) {
 		perror("edu_xfer: socket");
 		return -1;
 	}
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) || listen(lfd, 1) ||
+	len = sizeof(sin);
+	if (bind(lfd, (struct sockaddr *)&sin, sinlen) || listen(lfd, 1) ||
 	    getsockname(lfd, (struct sockaddr *)&sin, &len)) {
 		perror("edu_xfer: bind/listen");
 		close(lfd);
 		return -1;
 	}
 	/* Scripts wait for this line before starting the client. */
-	printf("listening %u\n", ntohs(sin.sin_port));
+	addr_str(&sin, name, sizeof(name), &port);
+	printf("listening %u\n", port);
 	fflush(stdout);
 
 	pfd.fd = lfd;
@@ -230,28 +260,29 @@ static int do_listen(const struct opts *o)
 	fd = accept(lfd, (struct sockaddr *)&peer, &len);
 	if (fd < 0)
 		perror("edu_xfer: accept");
-	else if (!o->quiet)
-		fprintf(stderr, "edu_xfer: connection from %s:%u\n",
-			inet_ntoa(peer.sin_addr), ntohs(peer.sin_port));
+	else if (!o->quiet && addr_str(&peer, name, sizeof(name), &port))
+		fprintf(stderr, peer.ss_family == AF_INET6 ?
+			"edu_xfer: connection from [%s]:%u\n" :
+			"edu_xfer: connection from %s:%u\n", name, port);
 	close(lfd);
 	return fd;
 }
 
 static int do_connect(const struct opts *o)
 {
-	struct sockaddr_in sin;
+	struct sockaddr_storage sin;
 	struct pollfd pfd;
-	socklen_t len = sizeof(int);
+	socklen_t len = sizeof(int), sinlen;
 	int fd, err = 0;
 
-	if (resolve(o->host, o->port, &sin))
+	if (resolve(o->host, o->port, o->family, &sin, &sinlen))
 		return -1;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, o->proto);
+	fd = socket(o->family, SOCK_STREAM | SOCK_NONBLOCK, o->proto);
 	if (fd < 0) {
 		perror("edu_xfer: socket");
 		return -1;
 	}
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) && errno != EINPROGRESS) {
+	if (connect(fd, (struct sockaddr *)&sin, sinlen) && errno != EINPROGRESS) {
 		perror("edu_xfer: connect");
 		close(fd);
 		return -1;

@@ -129,10 +129,17 @@ need_xfer() {
 # receiving the other's, every peer under timeout $TO.  Both must exit 0
 # and agree on both digests.  Needs need_xfer.  XFER_A and XFER_B, when
 # set, run at A's and B's end instead of $XFER (interop.sh: one per protocol).
+# XFER_FLAGS (an array, empty by default) goes to both ends: (-6) for
+# AF_INET6 sockets; XFER_CLI_FLAGS and XFER_SRV_FLAGS to one end only.
+XFER_FLAGS=()
+XFER_CLI_FLAGS=()
+XFER_SRV_FLAGS=()
 xfer() {
 	local na=$1 nb=$2 addr=${3:-$IP_B} seed=$((RANDOM + 1)) port spid crc src t0
+	local srv_addr=${XFER_SRV_ADDR:-$addr}
 	t0=$(now_ms)
-	nsx "$NS_B" timeout -k 5 "$TO" "${XFER_B:-$XFER}" -l -q -t "$TO" -a "$addr" \
+	nsx "$NS_B" timeout -k 5 "$TO" "${XFER_B:-$XFER}" "${XFER_FLAGS[@]}" "${XFER_SRV_FLAGS[@]}" \
+		-l -q -t "$TO" -a "$srv_addr" \
 		-n "$nb" -e "$na" -s "$seed" 0 >"$T/srv.out" 2>"$T/srv.err" &
 	spid=$!
 	for _ in $(seq 1 200); do
@@ -141,7 +148,8 @@ xfer() {
 	done
 	port=$(awk '/^listening/ { print $2 }' "$T/srv.out")
 	[ -n "$port" ] || { fail "server did not listen"; cat "$T/srv.err"; kill "$spid"; return 1; }
-	nsx "$NS_A" timeout -k 5 "$TO" "${XFER_A:-$XFER}" -q -t "$TO" -n "$na" -e "$nb" \
+	nsx "$NS_A" timeout -k 5 "$TO" "${XFER_A:-$XFER}" "${XFER_FLAGS[@]}" "${XFER_CLI_FLAGS[@]}" \
+		-q -t "$TO" -n "$na" -e "$nb" \
 		-s "$seed" "$addr" "$port" >"$T/cli.out" 2>"$T/cli.err"
 	crc=$?
 	wait "$spid"
