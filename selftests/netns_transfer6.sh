@@ -137,7 +137,7 @@ t_wireshark_checksum() {
 	BG_PIDS+=("$pid")
 	# tcpdump says when it captures (seconds in the debug guest)
 	for _ in $(seq 1 200); do
-		grep -q '^listening on' "$T/tcpdump.err" && break
+		grep -q 'listening on' "$T/tcpdump.err" && break
 		sleep 0.1
 	done
 	xfer 64K 64K "$IP6_B" || { kill "$pid"; return 1; }
