@@ -64,7 +64,7 @@ serve() {
 stop_servers() {
 	local name
 	for name in "${!SRV_PID[@]}"; do
-		kill "${SRV_PID[$name]}" 2>/dev/null
+		kill_tree "${SRV_PID[$name]}"
 		wait "${SRV_PID[$name]}" 2>/dev/null
 	done
 	SRV_PID=()
