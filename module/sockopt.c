@@ -318,6 +318,17 @@ static void edu_fill_tcp_info(struct sock *sk, struct tcp_info *ti)
  * written back, so that a program built against another kernel's
  * struct tcp_info gets what both know.
  */
+static int edu_put_prefix(char __user *optval, int __user *optlen, int len,
+			  const void *val, size_t size)
+{
+	len = min_t(int, len, size);
+	if (put_user(len, optlen))
+		return -EFAULT;
+	if (copy_to_user(optval, val, len))
+		return -EFAULT;
+	return 0;
+}
+
 static int edu_get_tcp_info(struct sock *sk, char __user *optval,
 			    int __user *optlen, int len)
 {
@@ -326,23 +337,14 @@ static int edu_get_tcp_info(struct sock *sk, char __user *optval,
 	lock_sock(sk);
 	edu_fill_tcp_info(sk, &ti);
 	release_sock(sk);
-	len = min_t(int, len, sizeof(ti));
-	if (put_user(len, optlen))
-		return -EFAULT;
-	if (copy_to_user(optval, &ti, len))
-		return -EFAULT;
-	return 0;
+	return edu_put_prefix(optval, optlen, len, &ti, sizeof(ti));
 }
 
 static int edu_get_congestion(char __user *optval, int __user *optlen,
 			      int len)
 {
-	len = min_t(int, len, sizeof(edu_ca_name));
-	if (put_user(len, optlen))
-		return -EFAULT;
-	if (copy_to_user(optval, edu_ca_name, len))
-		return -EFAULT;
-	return 0;
+	return edu_put_prefix(optval, optlen, len, edu_ca_name,
+			      sizeof(edu_ca_name));
 }
 
 static int edu_get_edu_info(struct sock *sk, char __user *optval,
@@ -353,10 +355,7 @@ static int edu_get_edu_info(struct sock *sk, char __user *optval,
 	lock_sock(sk);
 	edu_fill_info(sk, &info);
 	release_sock(sk);
-	len = min_t(int, len, sizeof(info));
-	if (copy_to_user(optval, &info, len))
-		return -EFAULT;
-	return put_user(len, optlen);
+	return edu_put_prefix(optval, optlen, len, &info, sizeof(info));
 }
 
 /* TCP_MAXSEG reads the MSS in use; before a connection, the one the

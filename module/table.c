@@ -182,10 +182,15 @@ int edu_bind_port(struct sock *sk, const struct in6_addr *addr, u16 port)
 	return err;
 }
 
+/* Under en->lock: take @port for @sk if it may have it; true if it did. */
+typedef bool (*edu_port_taker)(struct edu_net *en, struct sock *sk,
+			       const struct in6_addr *addr, u16 port);
+
 /* An ephemeral port from the namespace's ip_local_port_range, starting at
  * a random place so that port numbers do not betray connection counts.
  */
-static int edu_autobind_addr(struct sock *sk, const struct in6_addr *addr)
+static int edu_search_port(struct sock *sk, const struct in6_addr *addr,
+			   edu_port_taker take)
 {
 	struct edu_net *en = edu_pernet(sock_net(sk));
 	int low, high, i, range, err = -EADDRNOTAVAIL;
@@ -205,15 +210,28 @@ static int edu_autobind_addr(struct sock *sk, const struct in6_addr *addr)
 		if (inet_is_local_reserved_port(sock_net(sk), port))
 			continue;
 		spin_lock_bh(&en->lock);
-		if (!port_in_use(en, port)) {
-			bind_insert(en, sk, addr, port);
+		if (take(en, sk, addr, port))
 			err = 0;
-		}
 		spin_unlock_bh(&en->lock);
 		if (!(i % 1024))
 			cond_resched();
 	}
 	return err;
+}
+
+/* bind() to port 0 and listen() without bind(): a port nobody holds */
+static bool take_free_port(struct edu_net *en, struct sock *sk,
+			   const struct in6_addr *addr, u16 port)
+{
+	if (port_in_use(en, port))
+		return false;
+	bind_insert(en, sk, addr, port);
+	return true;
+}
+
+static int edu_autobind_addr(struct sock *sk, const struct in6_addr *addr)
+{
+	return edu_search_port(sk, addr, take_free_port);
 }
 
 int edu_autobind(struct sock *sk)
@@ -244,14 +262,14 @@ static bool port_shared_by_connect(struct edu_net *en, u16 port)
 	return true;
 }
 
-static bool connect_port_usable(struct edu_net *en, struct sock *sk, u16 port)
+static bool connect_port_usable(struct edu_net *en, struct sock *sk,
+				const struct in6_addr *laddr, u16 port)
 {
-	struct in6_addr l, r;
+	struct in6_addr r;
 
-	edu_sk_laddr(sk, &l);
 	edu_sk_raddr(sk, &r);
 	return port_shared_by_connect(en, port) &&
-	       !edu_tuple_taken(en, &l, htons(port), &r, sk->sk_dport);
+	       !edu_tuple_taken(en, laddr, htons(port), &r, sk->sk_dport);
 }
 
 /* connect() on an unbound socket: an ephemeral port whose 4-tuple with
@@ -260,36 +278,23 @@ static bool connect_port_usable(struct edu_net *en, struct sock *sk, u16 port)
  * ports per peer, not per namespace.  The port and the connection are
  * taken under one lock hold, so two connect()s cannot take one tuple.
  */
+static bool take_connect_port(struct edu_net *en, struct sock *sk,
+			      const struct in6_addr *addr, u16 port)
+{
+	if (!connect_port_usable(en, sk, addr, port))
+		return false;
+	bind_insert(en, sk, addr, port);
+	edu_sk(sk)->connect_bound = true;
+	conn_insert(en, sk);
+	return true;
+}
+
 int edu_autobind_connect(struct sock *sk)
 {
-	struct edu_net *en = edu_pernet(sock_net(sk));
-	int low, high, i, range, err = -EADDRNOTAVAIL;
 	struct in6_addr laddr;
-	u32 start;
 
 	edu_sk_laddr(sk, &laddr);
-	inet_get_local_port_range(sock_net(sk), &low, &high);
-	range = high - low + 1;
-	if (range <= 0)
-		return -EADDRNOTAVAIL;
-	start = get_random_u32_below(range);
-	for (i = 0; i < range && err; i++) {
-		u16 port = low + (start + i) % range;
-
-		if (inet_is_local_reserved_port(sock_net(sk), port))
-			continue;
-		spin_lock_bh(&en->lock);
-		if (connect_port_usable(en, sk, port)) {
-			bind_insert(en, sk, &laddr, port);
-			edu_sk(sk)->connect_bound = true;
-			conn_insert(en, sk);
-			err = 0;
-		}
-		spin_unlock_bh(&en->lock);
-		if (!(i % 1024))
-			cond_resched();
-	}
-	return err;
+	return edu_search_port(sk, &laddr, take_connect_port);
 }
 
 /* Does connection @sk have this 4-tuple (seen from our side)? */
