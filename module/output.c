@@ -183,23 +183,31 @@ static bool edu_csum_offload_ok(struct sock *sk)
 
 /* TCP's checksum with 6 in the pseudo-header: the device finishes it
  * (see above), or we do.
+ *
+ * A super-segment (@gso) is the exception to the early start: no device
+ * is handed one whole but a software one (EDU_GSO_TYPE), and whoever cuts
+ * it checksums each piece in software -- edu_gso_segment(), or, once a
+ * gateway has rewritten the protocol byte to 6, TCP's own segmentation,
+ * which accepts only TCP's layout (the sum starts at the transport
+ * header, the seed holds both addresses) and drops anything else.
  */
-static void edu_set_checksum(struct sock *sk, struct sk_buff *skb)
+static void edu_set_checksum(struct sock *sk, struct sk_buff *skb, bool gso)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct tcphdr *th = tcp_hdr(skb);
+	unsigned int lead = gso ? 0 : EDU_CSUM_LEAD;
 
 	if (edu_sk_v6(sk)) {
 		edu6_set_checksum(sk, skb);
 		return;
 	}
 	if (edu_csum_offload_ok(sk)) {
-		th->check = ~csum_tcpudp_magic(inet->inet_saddr, 0, skb->len,
-					       IPPROTO_TCP, 0);
+		th->check = ~csum_tcpudp_magic(inet->inet_saddr,
+					       gso ? inet->inet_daddr : 0,
+					       skb->len, IPPROTO_TCP, 0);
 		skb->ip_summed = CHECKSUM_PARTIAL;
-		skb->csum_start = skb_transport_header(skb) - skb->head -
-				  EDU_CSUM_LEAD;
-		skb->csum_offset = EDU_CSUM_LEAD + offsetof(struct tcphdr, check);
+		skb->csum_start = skb_transport_header(skb) - skb->head - lead;
+		skb->csum_offset = lead + offsetof(struct tcphdr, check);
 		return;
 	}
 	th->check = 0;
@@ -297,7 +305,7 @@ static int edu_transmit(struct sock *sk, struct sk_buff *skb, u8 flags, u32 seq)
 	th->window = htons(win);
 	if (flags & EDU_URG)
 		th->urg_ptr = htons(min_t(u32, es->snd_up - seq, 0xffff));
-	edu_set_checksum(sk, skb);
+	edu_set_checksum(sk, skb, edu_wire_segs(es, payload) > 1);
 	segs = edu_set_gso(sk, skb, payload);
 
 	if (flags & EDU_ACK) {

@@ -35,7 +35,7 @@ EXTRA_NS=()
 TAP_N=0
 TAP_FAILED=0
 TAP_PASSED=0
-declare -A PEER_FD PEER_SEEN PEER_PID PARAM_SAVED
+declare -A PEER_FD PEER_RFD PEER_PID PARAM_SAVED
 BG_PIDS=()
 
 is_edu() { [ "$EDU_PROTO" != 6 ]; }
@@ -89,8 +89,9 @@ dump_diag() {
 # a test that sets KEEP_PEERS=1 hands its peers on to the next one.
 KEEP_PEERS=0
 run_test() {
-	local name=$1 fn=$2 rc p
+	local name=$1 fn=$2 rc p t0
 	SKIP_REASON=
+	t0=$(now_ms)
 	"$fn"
 	rc=$?
 	[ "$KEEP_PEERS" = 1 ] || peer_stop_all
@@ -110,6 +111,8 @@ run_test() {
 		TAP_FAILED=1
 		;;
 	esac
+	# where a guest's minutes go, for make check's budget
+	note "($(($(now_ms) - t0)) ms)"
 }
 
 # kselftest exit codes: 1 on failure, 4 when everything was skipped.
@@ -396,19 +399,25 @@ unimpair_all() {
 # ---- scripted peers (lib/peer.py) ------------------------------------------
 
 # PEER_PY: the peer program (default lib/peer.py; interop.sh's extends it).
+# Its replies come through a FIFO that peer_wait blocks on (bash's read -t):
+# no polling, which under TCG would take a vCPU from the test itself.
+# Each reply is also kept in $T/NAME.out for the diagnostics.
 peer_start() { # NAME NS
-	local name=$1 ns=$2 fd
-	mkfifo "$T/$name.in" || return 1
+	local name=$1 ns=$2 fd rfd
+	rm -f "$T/$name.in" "$T/$name.rep"
+	mkfifo "$T/$name.in" "$T/$name.rep" || return 1
 	: >"$T/$name.out"
 	# A net against a peer left behind, not a test's time limit: peers
 	# kept across tests (KEEP_PEERS) live several tests long, which on
 	# the debug guest (KASAN and lockdep under TCG) is minutes.
 	nsx "$ns" timeout "${EDU_PEER_LIFETIME:-900}" "$PYTHON" "${PEER_PY:-$LIB_DIR/peer.py}" \
-		<"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
+		<"$T/$name.in" >"$T/$name.rep" 2>"$T/$name.err" &
 	PEER_PID[$name]=$!
 	exec {fd}>"$T/$name.in"
 	PEER_FD[$name]=$fd
-	PEER_SEEN[$name]=0
+	# read-write: the open does not wait for the peer's end
+	exec {rfd}<>"$T/$name.rep"
+	PEER_RFD[$name]=$rfd
 	# PEER_NOWAIT=1: the caller waits for "ok ready" (peers start in parallel)
 	[ "${PEER_NOWAIT:-0}" = 1 ] || peer_wait "$name" 60
 }
@@ -420,26 +429,18 @@ peer_send() { # NAME COMMAND...
 
 # peer_wait NAME [TIMEOUT_S]: the next reply line, in $REPLY.
 peer_wait() {
-	local name=$1 end n
-	end=$(($(now_ms) + ${2:-20} * 1000))
+	local name=$1
 	REPLY=
-	while :; do
-		n=$(wc -l <"$T/$name.out")
-		if [ "$n" -gt "${PEER_SEEN[$name]}" ]; then
-			PEER_SEEN[$name]=$((PEER_SEEN[$name] + 1))
-			REPLY=$(sed -n "${PEER_SEEN[$name]}p" "$T/$name.out")
-			note "$name: $REPLY"
-			[ "${REPLY%% *}" = ok ]
-			return
-		fi
-		if [ "$(now_ms)" -gt "$end" ]; then
-			REPLY="err TIMEOUT (no reply from peer $name)"
-			note "$name: $REPLY"
-			sed 's/^/#   stderr: /' "$T/$name.err"
-			return 1
-		fi
-		sleep 0.05
-	done
+	if read -r -t "${2:-20}" -u "${PEER_RFD[$name]}" REPLY; then
+		echo "$REPLY" >>"$T/$name.out"
+		note "$name: $REPLY"
+		[ "${REPLY%% *}" = ok ]
+		return
+	fi
+	REPLY="err TIMEOUT (no reply from peer $name)"
+	note "$name: $REPLY"
+	sed 's/^/#   stderr: /' "$T/$name.err"
+	return 1
 }
 
 peer_cmd() { # NAME TIMEOUT_S COMMAND...
@@ -460,11 +461,13 @@ peer_stop_all() {
 		timeout 5 tail --pid="${PEER_PID[$name]}" -f /dev/null 2>/dev/null
 		kill_tree "${PEER_PID[$name]}"
 		wait "${PEER_PID[$name]}" 2>/dev/null
-		rm -f "$T/$name.in"
+		fd=${PEER_RFD[$name]}
+		exec {fd}<&-
+		rm -f "$T/$name.in" "$T/$name.rep"
 	done
 	PEER_FD=()
+	PEER_RFD=()
 	PEER_PID=()
-	PEER_SEEN=()
 }
 
 # word N of $REPLY (0-based after "ok"), e.g. the port of "ok listening 5000".
