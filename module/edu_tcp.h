@@ -652,6 +652,7 @@ int edu_v4_rcv(struct sk_buff *skb);
 bool edu_rcv_check(struct net *net, struct sk_buff *skb);
 int edu_rcv_demux(struct net *net, struct sk_buff *skb);
 int edu_do_rcv(struct sock *sk, struct sk_buff *skb);
+void edu_listen_rcv(struct sock *sk, struct sk_buff *skb);
 void edu_child_rcv(struct sock *child, struct sk_buff *skb);
 void edu_apply_syn_options(struct sock *sk, const struct edu_skb_cb *cb);
 void edu_trace_seg_in(const struct sk_buff *skb, int state, u32 peer_isn,

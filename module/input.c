@@ -228,6 +228,11 @@ int edu_rcv_demux(struct net *net, struct sk_buff *skb)
 		goto discard;
 	}
 
+	if (READ_ONCE(sk->sk_state) == EDU_TCP_LISTEN) {
+		edu_listen_rcv(sk, skb);
+		sock_put(sk);
+		return 0;
+	}
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
 		edu_do_rcv(sk, skb);
@@ -1165,17 +1170,31 @@ static void edu_count_in(struct edu_sock *es, const struct sk_buff *skb)
 			    min_t(u32, DIV_ROUND_UP(payload, segs), es->adv_mss));
 }
 
+/* A segment for a listener, without the listener's lock, as TCP's are
+ * handled: what it changes has locks of its own (the request table, the
+ * accept queue; listen.c), and closing the listener is seen under them.
+ * Were the lock taken, a listener owned by accept() or setsockopt() on
+ * one CPU would queue a flood's SYNs in its backlog and drop what does
+ * not fit, and SYN cookies would not keep the listener open.
+ */
+void edu_listen_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	if (edu_listen_redirect(sk, skb))
+		return;
+	edu_trace_rcv(sk, skb);
+	edu_rcv_listen(sk, skb);
+}
+
 int edu_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
-	if (sk->sk_state == EDU_TCP_LISTEN && edu_listen_redirect(sk, skb))
+	if (sk->sk_state == EDU_TCP_LISTEN) {
+		edu_listen_rcv(sk, skb);	/* queued before the lockless path */
 		return 0;
+	}
 	edu_count_in(edu_sk(sk), skb);
 	edu_trace_rcv(sk, skb);
 
 	switch (sk->sk_state) {
-	case EDU_TCP_LISTEN:
-		edu_rcv_listen(sk, skb);
-		break;
 	case EDU_TCP_SYN_SENT:
 		edu_rcv_syn_sent(sk, skb);
 		break;

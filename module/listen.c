@@ -393,9 +393,9 @@ static void edu_child_from_request(struct sock *sk,
 	struct sock *child;
 	bool refused;
 
-	/* the child's lock is taken at subclass 0, under the listener's
-	 * (at SINGLE_DEPTH_NESTING) on the cookie path; in process context
-	 * softirqs must not find it locked on this CPU
+	/* the listener's own lock is not held (input.c,
+	 * edu_listen_rcv()); from a backlog this is process context, and
+	 * softirqs must not find the child locked on this CPU
 	 */
 	local_bh_disable();
 	child = edu_clone_listener(sk, req);
@@ -453,8 +453,9 @@ static void edu_send_cookie(struct sock *sk, struct edu_request *req)
 }
 
 /* RFC 9293 3.10.7.2 third: a SYN at a listener gets a request record
- * and a SYN-ACK, or a cookie when the queue is full.  The listener's
- * spinlock is held, or it is owned by its backlog's processing.
+ * and a SYN-ACK, or a cookie when the queue is full.  The listener is
+ * not locked (input.c, edu_listen_rcv()): a listener that stopped shows
+ * in edu_request_hash() and edu_child_established(), under their locks.
  */
 void edu_listen_syn(struct sock *sk, struct sk_buff *skb)
 {
