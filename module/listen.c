@@ -226,8 +226,10 @@ static int edu_request_hash(struct sock *sk, struct edu_request *req,
 	return err;
 }
 
-/* Drop the request a segment belongs to, if it is still there. */
-static void edu_request_drop(struct net *net, const struct edu_request *req)
+/* Drop the request a segment belongs to, if it is still there.  Returns
+ * false if it is not: gone, or become a connection meanwhile.
+ */
+static bool edu_request_drop(struct net *net, const struct edu_request *req)
 {
 	struct edu_net *en = edu_pernet(net);
 	struct edu_request *found;
@@ -240,10 +242,11 @@ static void edu_request_drop(struct net *net, const struct edu_request *req)
 		owned = edu_request_unlink(found);
 	spin_unlock_bh(&en->lock);
 	if (!found)
-		return;
+		return false;
 	edu_request_trace(req, EDU_TCP_SYN_RCVD, EDU_TCP_CLOSED);
 	if (owned)
 		kfree(found);
+	return true;
 }
 
 /* ---- child sockets ---- */
@@ -591,8 +594,15 @@ static void edu_request_segment(struct sock *sk, const struct edu_request *req,
 	if (cb->flags & EDU_RST) {
 		/* RFC 5961 3.2; RFC 9293 3.10.7.4 second: back to LISTEN */
 		if (cb->seq == req->irs + 1) {
+			/* looked up as a request, the handshake's ACK made it
+			 * a connection on another CPU since: the RST is the
+			 * connection's now, or it would leave it open for good
+			 */
+			if (!edu_request_drop(net, req)) {
+				edu_rcv_demux(net, skb);
+				return;
+			}
 			edu_inc(net, EDU_MIB_INRSTS);
-			edu_request_drop(net, req);
 		} else if (edu_challenge_allowed(net)) {
 			edu_request_ack(req);
 		}
