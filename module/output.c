@@ -305,8 +305,8 @@ static int edu_transmit(struct sock *sk, struct sk_buff *skb, u8 flags, u32 seq)
 	th->window = htons(win);
 	if (flags & EDU_URG)
 		th->urg_ptr = htons(min_t(u32, es->snd_up - seq, 0xffff));
-	edu_set_checksum(sk, skb, edu_wire_segs(es, payload) > 1);
 	segs = edu_set_gso(sk, skb, payload);
+	edu_set_checksum(sk, skb, segs > 1);
 
 	if (flags & EDU_ACK) {
 		es->ack_pending = 0;
