@@ -74,6 +74,21 @@
 #define edu_ipv6_recverr(sk)	(inet6_sk(sk)->recverr)
 #endif
 
+/* From 6.7, the cgroup BPF hooks of bind() and connect() (policy.c) are
+ * handed the address's length too: a program may rewrite the address.
+ */
+#ifdef EDU_HAVE_SA_PROG_UADDRLEN
+#define edu_bpf_bind(sk, uaddr, lenp, atype, flags) \
+	BPF_CGROUP_RUN_PROG_INET_BIND_LOCK(sk, uaddr, lenp, atype, flags)
+#define edu_bpf_sock_addr(sk, uaddr, lenp, atype) \
+	BPF_CGROUP_RUN_SA_PROG(sk, uaddr, lenp, atype)
+#else
+#define edu_bpf_bind(sk, uaddr, lenp, atype, flags) \
+	BPF_CGROUP_RUN_PROG_INET_BIND_LOCK(sk, uaddr, atype, flags)
+#define edu_bpf_sock_addr(sk, uaddr, lenp, atype) \
+	BPF_CGROUP_RUN_SA_PROG(sk, uaddr, atype)
+#endif
+
 /* Headers that moved. */
 /* Newer kernels (6.12 among them) keep skb_frag_unref() apart... */
 #ifdef EDU_HAVE_SKBUFF_REF_H

@@ -670,7 +670,7 @@ void edu_syn_error_deferred(struct sock *sk);
 /* ---- timer.c (socket timers) ---- */
 void edu_sock_timers_init(struct sock *sk);
 void edu_arm_rtx_timer(struct sock *sk, enum edu_rtx_kind kind,
-			 unsigned long delay);
+		       unsigned long delay);
 void edu_stop_rtx_timer(struct sock *sk);
 /* the ACK delay (timer.c says why); TCP_INFO reports it */
 #define EDU_DELACK_MS	40
@@ -707,6 +707,11 @@ int edu_stream_connect(struct socket *sock, struct sockaddr *uaddr,
 		       int addr_len, int flags,
 		       int (*start)(struct sock *sk, struct sockaddr *uaddr,
 				    int addr_len));
+
+/* ---- policy.c ---- */
+int edu_policy_bind(struct sock *sk, struct sockaddr *uaddr, int addr_len,
+		    bool *no_cap_needed);
+int edu_policy_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 
 /* ---- ipv6.c ---- */
 int edu6_init(void);

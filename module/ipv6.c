@@ -143,13 +143,18 @@ static int edu6_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)uaddr;
 	struct sock *sk = sock->sk;
-	int type, err = 0;
+	bool no_cap_needed;
+	int type, err;
 
 	if (addr_len < SIN6_LEN_RFC2133)
 		return -EINVAL;
+	err = edu_policy_bind(sk, uaddr, addr_len, &no_cap_needed);
+	if (err)
+		return err;
 	if (sin6->sin6_family != AF_INET6)
 		return -EAFNOSUPPORT;
-	if (edu_bind_denied(sock_net(sk), ntohs(sin6->sin6_port)))
+	if (!no_cap_needed &&
+	    edu_bind_denied(sock_net(sk), ntohs(sin6->sin6_port)))
 		return -EACCES;
 	type = ipv6_addr_type(&sin6->sin6_addr);
 	if (type & IPV6_ADDR_MULTICAST)		/* no stream to a group */

@@ -244,9 +244,15 @@ static u32 edu_set_gso(struct sock *sk, struct sk_buff *skb, u32 payload)
 	return segs;
 }
 
-/* Hand a segment to the socket's IP: IPv6 (ipv6.c), or IPv4. */
+/* Hand a segment to the socket's IP: IPv6 (ipv6.c), or IPv4.  The
+ * segment is the socket's (skb->sk, its truesize in sk_wmem_alloc until it
+ * is freed), as TCP's are: a cgroup's egress program runs only for an skb
+ * of the socket it is sent for, and netfilter's owner matches (nft's meta
+ * skuid, iptables' -m owner) and fq's pacing look at skb->sk.
+ */
 static int edu_ip_xmit(struct sock *sk, struct sk_buff *skb)
 {
+	skb_set_owner_w(skb, sk);
 	if (edu_sk_v6(sk))
 		return edu6_xmit(sk, skb);
 	skb->protocol = htons(ETH_P_IP);
@@ -806,7 +812,7 @@ void edu_rearm_rtx(struct sock *sk)
 	} else if (!skb_queue_empty(&sk->sk_write_queue)) {
 		if (es->rtx_kind != EDU_TIMER_PERSIST)
 			edu_arm_rtx_timer(sk, EDU_TIMER_PERSIST,
-					    edu_rto_jiffies(sk));
+					  edu_rto_jiffies(sk));
 	} else if (es->rtx_kind == EDU_TIMER_RETRANS ||
 		   es->rtx_kind == EDU_TIMER_PERSIST) {
 		edu_stop_rtx_timer(sk);

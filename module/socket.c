@@ -112,6 +112,10 @@ void edu_init_sock_fields(struct sock *sk)
 	es->keep_intvl = EDU_KEEPINTVL_S;
 	es->keep_cnt = EDU_KEEPCNT;
 	sk->sk_write_space = edu_write_space;
+	/* The send buffer's room is the write queue's (sk_wmem_queued): a
+	 * segment freed after transmission (sock_wfree) wakes nobody.
+	 */
+	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
 	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK))
 		WRITE_ONCE(sk->sk_sndbuf, EDU_DEFAULT_SNDBUF);
 	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK))
@@ -193,15 +197,20 @@ static int edu_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 	struct sock *sk = sock->sk;
 	struct net *net = sock_net(sk);
 	struct in6_addr mapped;
+	bool no_cap_needed;
 	__be32 addr;
+	int err;
 
 	if (addr_len < sizeof(*sin))
 		return -EINVAL;
+	err = edu_policy_bind(sk, uaddr, addr_len, &no_cap_needed);
+	if (err)
+		return err;
 	addr = sin->sin_addr.s_addr;
 	if (sin->sin_family != AF_INET &&
 	    !(sin->sin_family == AF_UNSPEC && addr == htonl(INADDR_ANY)))
 		return -EAFNOSUPPORT;
-	if (edu_bind_denied(net, ntohs(sin->sin_port)))
+	if (!no_cap_needed && edu_bind_denied(net, ntohs(sin->sin_port)))
 		return -EACCES;
 	if (addr != htonl(INADDR_ANY) &&
 	    inet_addr_type(net, addr) != RTN_LOCAL &&
@@ -423,6 +432,9 @@ int edu_stream_connect(struct socket *sock, struct sockaddr *uaddr,
 	case SS_UNCONNECTED:
 		err = -EISCONN;
 		if (sk->sk_state != EDU_TCP_CLOSED)
+			goto out;
+		err = edu_policy_connect(sk, uaddr, addr_len);
+		if (err)
 			goto out;
 		err = start(sk, uaddr, addr_len);
 		if (err)

@@ -110,6 +110,21 @@ static inline int edu_listener(struct sockaddr_in *addr, int backlog)
 	return fd;
 }
 
+/* A port bound on 127.0.0.1 but not listening (a SYN to it gets a RST),
+ * in @addr; the socket holding it is returned.
+ */
+static inline int edu_reserve_port(struct sockaddr_in *addr)
+{
+	socklen_t len = sizeof(*addr);
+	int fd = edu_socket(0);
+
+	edu_loopback(addr, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) ||
+	    getsockname(fd, (struct sockaddr *)addr, &len))
+		return -1;
+	return fd;
+}
+
 static inline int edu_connect(const struct sockaddr_in *addr, int flags)
 {
 	int fd = edu_socket(flags);

@@ -459,23 +459,10 @@ TEST(getname_unconnected)
 	close(fd);
 }
 
-/* A port that is bound but not listening: SYN gets RST. */
-static int reserve_port(struct sockaddr_in *addr)
-{
-	socklen_t len = sizeof(*addr);
-	int fd = edu_socket(0);
-
-	edu_loopback(addr, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) ||
-	    getsockname(fd, (struct sockaddr *)addr, &len))
-		return -1;
-	return fd;
-}
-
 TEST(connect_refused)
 {
 	struct sockaddr_in addr;
-	int hold = reserve_port(&addr), fd;
+	int hold = edu_reserve_port(&addr), fd;
 
 	ASSERT_LE(0, hold);
 	fd = edu_socket(0);
@@ -491,7 +478,7 @@ TEST(connect_refused)
 TEST(connect_refused_nonblocking)
 {
 	struct sockaddr_in addr;
-	int hold = reserve_port(&addr), fd;
+	int hold = edu_reserve_port(&addr), fd;
 	short ev;
 
 	ASSERT_LE(0, hold);
@@ -662,7 +649,7 @@ TEST(simultaneous_open_self)
 	char buf[4];
 	int fd;
 
-	fd = reserve_port(&addr);
+	fd = edu_reserve_port(&addr);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
 		TH_LOG("self-connect: %s", strerror(errno));
@@ -1051,7 +1038,7 @@ TEST(epoll_connect)
 TEST(epoll_connect_refused)
 {
 	struct sockaddr_in addr;
-	int hold = reserve_port(&addr), fd;
+	int hold = edu_reserve_port(&addr), fd;
 	int ev;
 
 	ASSERT_LE(0, hold);
