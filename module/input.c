@@ -938,7 +938,7 @@ static void edu_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 			/* an orphan must not wait forever for the peer's FIN */
 			if (sock_flag(sk, SOCK_DEAD))
 				edu_arm_rtx_timer(sk, EDU_TIMER_TIMEWAIT,
-						    2 * edu_msl_jiffies());
+						  2 * edu_msl_jiffies());
 			else
 				sk->sk_state_change(sk);
 		}

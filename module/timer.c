@@ -403,7 +403,7 @@ static void edu_sock_timer_cancel(struct sock *sk, struct edu_timer *t)
 }
 
 void edu_arm_rtx_timer(struct sock *sk, enum edu_rtx_kind kind,
-			 unsigned long delay)
+		       unsigned long delay)
 {
 	edu_sk(sk)->rtx_kind = kind;
 	edu_sock_timer_arm(sk, &edu_sk(sk)->rtx_timer, delay);

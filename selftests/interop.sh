@@ -127,7 +127,7 @@ print(head.split(b"\r\n")[0].decode(), len(body), hashlib.sha256(body).hexdigest
 EOF
 	)
 	note "nginx: $got"
-	kill "$pid" 2>/dev/null
+	kill_tree "$pid"
 	wait "$pid" 2>/dev/null
 	sed 's/^/#   nginx.err: /' "$T/nginx.err" 2>/dev/null | tail -n 5
 	[[ $got == "HTTP/1.1 200 OK 3000000 $want" ]] || { fail "fetch: '$got', want sha $want"; return 1; }

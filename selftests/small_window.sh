@@ -44,7 +44,7 @@ bulk() {
 		sleep 0.05
 	done
 	port=$(awk '/^listening/ { print $2 }' "$T/srv.out")
-	[ -n "$port" ] || { fail "server did not listen"; cat "$T/srv.err"; kill "$spid"; return 1; }
+	[ -n "$port" ] || { fail "server did not listen"; cat "$T/srv.err"; kill_tree "$spid"; return 1; }
 	nsx "$cns" timeout -k 5 "$TO" "$PYTHON" "$LIB_DIR/bulk.py" send \
 		"$addr" "$port" "$proto" "$BYTES" >"$T/cli.out" 2>"$T/cli.err"
 	crc=$?

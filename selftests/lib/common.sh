@@ -51,7 +51,9 @@ kill_tree() { # PID
 	done
 	kill "$1" 2>/dev/null
 }
-now_ms() { date +%s%3N; }
+# bash's own clock: no date(1) to start, which costs in a TCG guest
+now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
+SCRIPT_T0=$(now_ms)
 note() { echo "# $*"; }
 # Record why a test failed; the caller then returns 1.
 fail() { echo "# FAIL: $*"; }
@@ -61,6 +63,8 @@ fail() { echo "# FAIL: $*"; }
 tap_plan() {
 	echo "TAP version 13"
 	echo "1..$1"
+	# where a guest's minutes go, with run_test's per-test times
+	note "(setup: $(($(now_ms) - SCRIPT_T0)) ms)"
 }
 
 dump_diag() {
@@ -163,7 +167,7 @@ xfer() {
 		sleep 0.05
 	done
 	port=$(awk '/^listening/ { print $2 }' "$T/srv.out")
-	[ -n "$port" ] || { fail "server did not listen"; cat "$T/srv.err"; kill "$spid"; return 1; }
+	[ -n "$port" ] || { fail "server did not listen"; cat "$T/srv.err"; kill_tree "$spid"; return 1; }
 	nsx "$NS_A" timeout -k 5 "$TO" "${XFER_A:-$XFER}" "${XFER_FLAGS[@]}" "${XFER_CLI_FLAGS[@]}" \
 		-q -t "$TO" -n "$na" -e "$nb" \
 		-s "$seed" "$addr" "$port" >"$T/cli.out" 2>"$T/cli.err"
@@ -220,7 +224,8 @@ setup_pair() {
 }
 
 cleanup() {
-	local pid p ns
+	local pid p ns t0
+	t0=$(now_ms)
 	peer_stop_all
 	for pid in "${BG_PIDS[@]}"; do
 		kill_tree "$pid"
@@ -234,6 +239,7 @@ cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	rm -rf "$T"
+	note "(cleanup: $(($(now_ms) - t0)) ms)"
 }
 
 # Common preconditions; exits with a whole-plan skip when unmet.  The

@@ -197,7 +197,7 @@ capture_stop() {
 		[ "$(grep -c 'Flags \[S' "$T/syn.txt")" -ge 2 ] && break
 		sleep 0.05
 	done
-	kill "$CAP_PID" 2>/dev/null
+	kill_tree "$CAP_PID"
 	wait "$CAP_PID" 2>/dev/null
 	sed 's/^/#   tcpdump: /' "$T/syn.txt"
 }
