@@ -666,6 +666,9 @@ void edu_mtu_reduced(struct sock *sk);
 void edu_mtu_defer(struct sock *sk);
 void edu_retransmit_smaller(struct sock *sk);
 void edu_syn_error_deferred(struct sock *sk);
+bool edu_icmp_believed(struct sock *sk, u32 seq);
+int edu_icmp_request_counted(struct net *net, int ret);
+void edu_icmp_error(struct sock *sk, int err, bool hard, bool recverr);
 
 /* ---- timer.c (socket timers) ---- */
 void edu_sock_timers_init(struct sock *sk);

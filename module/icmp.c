@@ -191,10 +191,10 @@ static int edu_icmp_errno(int type, int code, bool *hard)
  * timeout then reports.  With IP_RECVERR the user hears of it at once,
  * through the next call's errno, and the connection carries on.
  */
-static void edu_icmp_soft(struct sock *sk, int err)
+static void edu_icmp_soft(struct sock *sk, int err, bool recverr)
 {
 	edu_inc(sock_net(sk), EDU_MIB_ICMPSOFTERRORS);
-	if (!sock_owned_by_user(sk) && edu_recverr(sk)) {
+	if (!sock_owned_by_user(sk) && recverr) {
 		WRITE_ONCE(sk->sk_err, err);
 		sk_error_report(sk);
 	} else {
@@ -216,10 +216,8 @@ static void edu_syn_abort(struct sock *sk, int err)
  * the caller's then, and edu_release_cb() ends the connection as the
  * call lets go (TCP only notes it, and waits for its SYN's timeout).
  */
-static void edu_icmp_syn_error(struct sock *sk, struct sk_buff *skb, int err,
-			       u32 info, const u8 *payload)
+static void edu_icmp_syn_error(struct sock *sk, int err)
 {
-	edu_queue_icmp_error(sk, skb, err, info, payload);
 	if (!sock_owned_by_user(sk)) {
 		edu_syn_abort(sk, err);
 		return;
@@ -227,6 +225,52 @@ static void edu_icmp_syn_error(struct sock *sk, struct sk_buff *skb, int err,
 	WRITE_ONCE(sk->sk_err_soft, err);
 	if (!__test_and_set_bit(EDU_DEFER_SYN_ERR, &edu_sk(sk)->deferred))
 		sock_hold(sk);
+}
+
+/* Either family, once the sequence check believed an error: @hard ends a
+ * handshake (RFC 1122 4.2.3.9), anything else is soft.  @recverr: the
+ * user asked for errors at once (IP_RECVERR or IPV6_RECVERR).  Spinlock
+ * held.
+ */
+void edu_icmp_error(struct sock *sk, int err, bool hard, bool recverr)
+{
+	if (hard && (sk->sk_state == EDU_TCP_SYN_SENT ||
+		     sk->sk_state == EDU_TCP_SYN_RCVD))
+		edu_icmp_syn_error(sk, err);
+	else
+		edu_icmp_soft(sk, err, recverr);
+}
+
+/* Either family: an error for no connection went to the half-open
+ * requests (edu_request_icmp()), which said @ret; counted, and the
+ * err_handler's return value made of it.
+ */
+int edu_icmp_request_counted(struct net *net, int ret)
+{
+	if (ret == -ENOENT)
+		edu_inc(net, EDU_MIB_ICMPNOSOCKET);
+	else if (ret == -ERANGE)
+		edu_inc(net, EDU_MIB_ICMPOUTOFWINDOW);
+	return ret == -ENOENT ? ret : 0;
+}
+
+/* What the sequence check makes of an error about @seq on @sk (RFC 5927
+ * 4.1: only one about data in flight is believed), counted: true if it is
+ * to be acted on.  Spinlock held.
+ */
+bool edu_icmp_believed(struct sock *sk, u32 seq)
+{
+	const struct edu_sock *es = edu_sk(sk);
+
+	if (sk->sk_state == EDU_TCP_CLOSED || sk->sk_state == EDU_TCP_LISTEN) {
+		edu_inc(sock_net(sk), EDU_MIB_ICMPNOSOCKET);
+		return false;
+	}
+	if (!seq_between(es->snd_una, seq, es->snd_max)) {
+		edu_inc(sock_net(sk), EDU_MIB_ICMPOUTOFWINDOW);
+		return false;
+	}
+	return true;
 }
 
 /* edu_release_cb(): the error edu_icmp_syn_error() left, if the SYN is
@@ -267,17 +311,8 @@ static void edu_icmp_sock(struct sock *sk, struct sk_buff *skb, u32 info,
 		return;
 	if (hard && (sk->sk_state == EDU_TCP_SYN_SENT ||
 		     sk->sk_state == EDU_TCP_SYN_RCVD))
-		edu_icmp_syn_error(sk, skb, err, info, payload);
-	else
-		edu_icmp_soft(sk, err);
-}
-
-/* RFC 5927 4.1: only an error about data in flight is believed. */
-static bool edu_icmp_seq_ok(const struct sock *sk, u32 seq)
-{
-	const struct edu_sock *es = edu_sk(sk);
-
-	return seq_between(es->snd_una, seq, es->snd_max);
+		edu_queue_icmp_error(sk, skb, err, info, payload);
+	edu_icmp_error(sk, err, hard, edu_recverr(sk));
 }
 
 /* ICMP about a SYN-ACK of a half-open request: RFC 5927 4.1 for its ISN,
@@ -321,18 +356,10 @@ int edu_v4_err(struct sk_buff *skb, u32 info)
 	sk = edu_lookup(net, &raddr, q->dest, &laddr, q->source);
 	if (!sk) {
 		ret = edu_icmp_request(net, iph, q, type, code);
-		if (ret == -ENOENT)
-			edu_inc(net, EDU_MIB_ICMPNOSOCKET);
-		else if (ret == -ERANGE)
-			edu_inc(net, EDU_MIB_ICMPOUTOFWINDOW);
-		return ret == -ENOENT ? ret : 0;
+		return edu_icmp_request_counted(net, ret);
 	}
 	bh_lock_sock(sk);
-	if (sk->sk_state == EDU_TCP_CLOSED)
-		edu_inc(net, EDU_MIB_ICMPNOSOCKET);
-	else if (!edu_icmp_seq_ok(sk, ntohl(q->seq)))
-		edu_inc(net, EDU_MIB_ICMPOUTOFWINDOW);
-	else
+	if (edu_icmp_believed(sk, ntohl(q->seq)))
 		edu_icmp_sock(sk, skb, info, payload);
 	bh_unlock_sock(sk);
 	sock_put(sk);

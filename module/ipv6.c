@@ -342,18 +342,9 @@ discard:
 
 /* ---- ICMPv6 errors (RFC 4443 3, RFC 5927, RFC 8201) ----
  *
- * Small steps, so that the lead can share them with IPv4's handler.
+ * The sequence check, the counters and what a hard or soft error does are
+ * icmp.c's, shared with IPv4; what is IPv6's own is here.
  */
-
-/* RFC 5927 4.1: believe an error only for a segment we may have sent
- * and not yet seen acknowledged.
- */
-static bool edu6_err_in_window(const struct sock *sk, u32 seq)
-{
-	const struct edu_sock *es = edu_sk(sk);
-
-	return seq_between(es->snd_una, seq, es->snd_max);
-}
 
 /* RFC 8201 4: a Packet Too Big lowers the path MTU, and the MSS with it;
  * the segment that was too big goes again, cut to the new size.  Under
@@ -377,26 +368,37 @@ void edu6_mtu_reduced(struct sock *sk)
 	edu_retransmit_smaller(sk);
 }
 
-/* RFC 1122 4.2.3.9 and RFC 5461: an unreachable during the handshake
- * ends connect() with the errno TCP gives; later it is a soft error,
- * unless the user asked for hard ones (IPV6_RECVERR), as TCP does.
+/* ICMPv6 about a SYN-ACK of a half-open request (as icmp.c's for IPv4):
+ * its ISN checked, then an error that says the client cannot be reached
+ * drops the request.
  */
-static void edu6_err_unreach(struct sock *sk, u8 type, u8 code)
+static int edu6_err_request(struct net *net, const struct ipv6hdr *hdr,
+			    const struct tcphdr *th, bool fatal)
+{
+	return edu_request_icmp(net, &hdr->saddr, th->source, &hdr->daddr,
+				th->dest, ntohl(th->seq), fatal);
+}
+
+/* What an error the sequence check believed does (spinlock held): a
+ * Packet Too Big lowers the path MTU (RFC 8201), now or when the owner
+ * lets go; any other error, in a handshake, ends it (RFC 1122 4.2.3.9:
+ * TCP's IPv6 takes every ICMPv6 error there as hard), and later is a soft
+ * error unless the user asked for hard ones (IPV6_RECVERR).
+ */
+static void edu6_err_sock(struct sock *sk, u8 type, u8 code, __be32 info)
 {
 	int err;
 
-	icmpv6_err_convert(type, code, &err);
-	if (sk->sk_state == EDU_TCP_SYN_SENT) {
-		edu_inc(sock_net(sk), EDU_MIB_ATTEMPTFAILS);
-		edu_abort(sk, err);
+	if (type == ICMPV6_PKT_TOOBIG) {
+		WRITE_ONCE(edu_sk(sk)->mtu_info, ntohl(info));
+		if (!sock_owned_by_user(sk))
+			edu6_mtu_reduced(sk);
+		else	/* the owner's system call is in the way: at its end */
+			edu_mtu_defer(sk);
 		return;
 	}
-	if (edu_ipv6_recverr(sk)) {
-		WRITE_ONCE(sk->sk_err, err);
-		sk_error_report(sk);
-	} else {
-		WRITE_ONCE(sk->sk_err_soft, err);
-	}
+	icmpv6_err_convert(type, code, &err);
+	edu_icmp_error(sk, err, true, edu_ipv6_recverr(sk));
 }
 
 static int edu_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
@@ -407,33 +409,23 @@ static int edu_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
 	const struct tcphdr *th = (const struct tcphdr *)(skb->data + offset);
 	struct net *net = dev_net(skb->dev);
 	struct sock *sk;
+	bool fatal;
+	int err, ret;
 
 	if (type != ICMPV6_PKT_TOOBIG && type != ICMPV6_DEST_UNREACH &&
 	    type != ICMPV6_PARAMPROB && type != ICMPV6_TIME_EXCEED)
 		return 0;
+	edu_inc(net, EDU_MIB_ICMPIN);
 	sk = edu_lookup(net, &hdr->daddr, th->dest, &hdr->saddr, th->source);
-	if (!sk)
-		return -ENOENT;
-	bh_lock_sock(sk);
-	if (sk->sk_state == EDU_TCP_LISTEN || sk->sk_state == EDU_TCP_CLOSED ||
-	    !edu6_err_in_window(sk, ntohl(th->seq))) {
-		/* stale, or forged: nothing believed */
-	} else if (type == ICMPV6_PKT_TOOBIG) {
-		WRITE_ONCE(edu_sk(sk)->mtu_info, ntohl(info));
-		if (!sock_owned_by_user(sk))
-			edu6_mtu_reduced(sk);
-		else	/* the owner's system call is in the way: at its end */
-			edu_mtu_defer(sk);
-	} else if (sock_owned_by_user(sk)) {
-		/* too late to end a connect() from here: remember it */
-		int err;
-
-		icmpv6_err_convert(type, code, &err);
-		WRITE_ONCE(sk->sk_err_soft, err);
-	} else if (type != ICMPV6_TIME_EXCEED ||
-		   sk->sk_state == EDU_TCP_SYN_SENT) {
-		edu6_err_unreach(sk, type, code);
+	if (!sk) {
+		fatal = icmpv6_err_convert(type, code, &err);
+		ret = edu6_err_request(net, hdr, th,
+				       fatal && type != ICMPV6_PKT_TOOBIG);
+		return edu_icmp_request_counted(net, ret);
 	}
+	bh_lock_sock(sk);
+	if (edu_icmp_believed(sk, ntohl(th->seq)))
+		edu6_err_sock(sk, type, code, info);
 	bh_unlock_sock(sk);
 	sock_put(sk);
 	return 0;

@@ -40,25 +40,35 @@ setup_routed() {
 	ip netns add "$NS_A" && ip netns add "$NS_R" && ip netns add "$NS_B" || return 1
 	ip link add veth_a netns "$NS_A" type veth peer name veth_ra netns "$NS_R" || return 1
 	ip link add veth_b netns "$NS_B" type veth peer name veth_rb netns "$NS_R" || return 1
+	# every error must be sent: the cases follow each other fast
 	for ns in "$NS_A" "$NS_R" "$NS_B"; do
-		nsx "$ns" ip link set lo up || return 1
-		# every error must be sent: the cases follow each other fast
 		nsx "$ns" sysctl -qw net.ipv4.icmp_ratelimit=0 || return 1
 	done
-	nsx "$NS_A" ip addr add "$IP_A/24" dev veth_a &&
-		nsx "$NS_R" ip addr add "$IP_RA/24" dev veth_ra &&
-		nsx "$NS_R" ip addr add "$IP_RB/24" dev veth_rb &&
-		nsx "$NS_B" ip addr add "$IP_B/24" dev veth_b || return 1
-	nsx "$NS_A" ip link set veth_a up && nsx "$NS_B" ip link set veth_b up &&
-		nsx "$NS_R" ip link set veth_ra up &&
-		nsx "$NS_R" ip link set veth_rb up || return 1
-	nsx "$NS_A" ip route add default via "$IP_RA" &&
-		nsx "$NS_B" ip route add default via "$IP_RB" || return 1
+	# one ip(8) process a namespace (common.sh's ip_batch)
+	ip_batch "$NS_A" <<EOF || return 1
+link set lo up
+addr add $IP_A/24 dev veth_a
+link set veth_a up
+route add default via $IP_RA
+EOF
+	ip_batch "$NS_B" <<EOF || return 1
+link set lo up
+addr add $IP_B/24 dev veth_b
+link set veth_b up
+route add default via $IP_RB
+EOF
 	nsx "$NS_R" sysctl -qw net.ipv4.ip_forward=1 || return 1
 	# The narrow part of the path, as a tunnel would make it: both links
 	# carry 1500 bytes, the router forwards no more than 1280 either way.
-	nsx "$NS_R" ip route replace 10.200.1.0/24 dev veth_ra src "$IP_RA" mtu "$PATH_MTU" &&
-		nsx "$NS_R" ip route replace 10.200.2.0/24 dev veth_rb src "$IP_RB" mtu "$PATH_MTU"
+	ip_batch "$NS_R" <<EOF
+link set lo up
+addr add $IP_RA/24 dev veth_ra
+addr add $IP_RB/24 dev veth_rb
+link set veth_ra up
+link set veth_rb up
+route replace 10.200.1.0/24 dev veth_ra src $IP_RA mtu $PATH_MTU
+route replace 10.200.2.0/24 dev veth_rb src $IP_RB mtu $PATH_MTU
+EOF
 }
 
 require_env $NTESTS setup_routed

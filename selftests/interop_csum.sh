@@ -56,10 +56,10 @@ t_gso_super_segments() {
 	local g rt drops d0 rc
 	g=$(counter "$NS_A" OutGsoSkbs)
 	rt=$(counter "$NS_A" RetransSegs)
-	d0=$(nsx "$NS_R" cat "/sys/class/net/$DEV_RB/statistics/tx_dropped")
+	d0=$(nsx_sys "$NS_R" cat "/sys/class/net/$DEV_RB/statistics/tx_dropped")
 	partial_case 256K tx on sg on tso on gso on
 	rc=$?
-	drops=$(($(nsx "$NS_R" cat "/sys/class/net/$DEV_RB/statistics/tx_dropped") - d0))
+	drops=$(($(nsx_sys "$NS_R" cat "/sys/class/net/$DEV_RB/statistics/tx_dropped") - d0))
 	note "edu OutGsoSkbs +$(($(counter "$NS_A" OutGsoSkbs) - g)), router $DEV_RB tx_dropped +$drops"
 	# Without super-segments this case tests nothing of its own.
 	expect_delta "$NS_A" OutGsoSkbs "$g" -gt 0 || rc=1

@@ -55,17 +55,26 @@ IP_BR=10.200.3.2
 
 # veth_link NS1 DEV1 IP1 NS2 DEV2 IP2: a /24 veth link, up, with static
 # neighbours (netem loss must not cost an ARP exchange), default features.
+# Its MACs are fixed (02:ed:00:00:LINK:01 and :02), so that the neighbours
+# need no lookup, and each end is set up by one ip(8) process.
+VETH_LINKS=0
 veth_link() {
-	local m1 m2
-	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4" || return 1
-	nsx "$1" ip addr add "$3/24" dev "$2" || return 1
-	nsx "$4" ip addr add "$6/24" dev "$5" || return 1
-	nsx "$1" ip link set "$2" up || return 1
-	nsx "$4" ip link set "$5" up || return 1
-	m1=$(nsx "$1" cat "/sys/class/net/$2/address")
-	m2=$(nsx "$4" cat "/sys/class/net/$5/address")
-	nsx "$1" ip neigh replace "$6" lladdr "$m2" dev "$2" nud permanent &&
-		nsx "$4" ip neigh replace "$3" lladdr "$m1" dev "$5" nud permanent
+	local n m1 m2
+	VETH_LINKS=$((VETH_LINKS + 1))
+	n=$(printf '%02x' $((VETH_LINKS + 16)))
+	m1=02:ed:00:00:$n:01 m2=02:ed:00:00:$n:02
+	ip link add "$2" netns "$1" address "$m1" type veth \
+		peer name "$5" netns "$4" address "$m2" || return 1
+	ip_batch "$1" <<EOF || return 1
+addr add $3/24 dev $2
+link set $2 up
+neigh replace $6 lladdr $m2 dev $2 nud permanent
+EOF
+	ip_batch "$4" <<EOF
+addr add $6/24 dev $5
+link set $5 up
+neigh replace $3 lladdr $m1 dev $5 nud permanent
+EOF
 }
 
 # The topology above (for require_env, instead of setup_pair).

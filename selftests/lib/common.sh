@@ -39,7 +39,12 @@ declare -A PEER_FD PEER_RFD PEER_PID PARAM_SAVED
 BG_PIDS=()
 
 is_edu() { [ "$EDU_PROTO" != 6 ]; }
-nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+# A command in namespace NS.  nsenter enters only the network namespace,
+# a third cheaper than `ip netns exec` (no mount namespace, no remount of
+# /sys), which counts in a TCG guest; /proc/net and /proc/edu_tcp follow
+# the network namespace, /sys does not: nsx_sys for /sys/class/net.
+nsx() { local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
+nsx_sys() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 # `nsx NS CMD &` puts a subshell in the background, and CMD (a timeout,
 # its peer) is the subshell's child: a kill of the subshell's pid alone
 # would leave the peer running, its sockets holding the module.  The
@@ -192,35 +197,46 @@ xfer() {
 
 # ---- topology -------------------------------------------------------------
 
+# Fixed, locally administered MAC addresses: the static neighbour entries
+# below need no lookup.
+MAC_A=02:ed:00:00:00:0a
+MAC_B=02:ed:00:00:00:0b
+
+# ip_batch NS: the ip(8) commands on stdin, run in NS by one process
+# (each `nsx NS ip ...` is two program starts, seconds on the debug guest);
+# it stops at the first that fails, and fails then.
+ip_batch() { ip -n "$1" -batch -; }
+
+# Checksums in software: veth would otherwise leave a CHECKSUM_PARTIAL skb
+# unchecked on receive, and netem's corruption would go unseen.  No GSO
+# either, so that netem loses, duplicates and corrupts single segments
+# (kernel TCP would otherwise hand it 64 KiB super-packets).
+offloads_off() { # NS DEV
+	nsx "$1" ethtool -K "$2" tx off gso off tso off >/dev/null 2>&1 ||
+		nsx "$1" ethtool -K "$2" tx off >/dev/null 2>&1 ||
+		{ note "ethtool -K $2 tx off failed"; return 1; }
+}
+
 setup_pair() {
 	ip netns add "$NS_A" && ip netns add "$NS_B" || return 1
-	ip link add "$DEV_A" netns "$NS_A" type veth peer name "$DEV_B" netns "$NS_B" || return 1
-	nsx "$NS_A" ip addr add "$IP_A/24" dev "$DEV_A" || return 1
-	nsx "$NS_B" ip addr add "$IP_B/24" dev "$DEV_B" || return 1
-	local ns dev
-	for ns in "$NS_A" "$NS_B"; do
-		nsx "$ns" ip link set lo up || return 1
-	done
-	nsx "$NS_A" ip link set "$DEV_A" up || return 1
-	nsx "$NS_B" ip link set "$DEV_B" up || return 1
-	# Checksums in software: veth would otherwise leave a CHECKSUM_PARTIAL
-	# skb unchecked on receive, and netem's corruption would go unseen.
-	# No GSO either, so that netem loses, duplicates and corrupts single
-	# segments (kernel TCP would otherwise hand it 64 KiB super-packets).
-	for ns in "$NS_A:$DEV_A" "$NS_B:$DEV_B"; do
-		dev=${ns#*:}
-		nsx "${ns%%:*}" ethtool -K "$dev" tx off >/dev/null 2>&1 ||
-			{ note "ethtool -K $dev tx off failed"; return 1; }
-		nsx "${ns%%:*}" ethtool -K "$dev" gso off tso off >/dev/null 2>&1
-	done
+	ip link add "$DEV_A" netns "$NS_A" address "$MAC_A" type veth \
+		peer name "$DEV_B" netns "$NS_B" address "$MAC_B" || return 1
 	# Static neighbours: a 100% loss impairment must drop only our
 	# segments, not ARP, or a lost ARP would end a connect() with
 	# EHOSTUNREACH instead of letting SYN retransmission run.
-	local mac_a mac_b
-	mac_a=$(nsx "$NS_A" cat "/sys/class/net/$DEV_A/address")
-	mac_b=$(nsx "$NS_B" cat "/sys/class/net/$DEV_B/address")
-	nsx "$NS_A" ip neigh replace "$IP_B" lladdr "$mac_b" dev "$DEV_A" nud permanent &&
-		nsx "$NS_B" ip neigh replace "$IP_A" lladdr "$mac_a" dev "$DEV_B" nud permanent
+	ip_batch "$NS_A" <<EOF || return 1
+link set lo up
+addr add $IP_A/24 dev $DEV_A
+link set $DEV_A up
+neigh replace $IP_B lladdr $MAC_B dev $DEV_A nud permanent
+EOF
+	ip_batch "$NS_B" <<EOF || return 1
+link set lo up
+addr add $IP_B/24 dev $DEV_B
+link set $DEV_B up
+neigh replace $IP_A lladdr $MAC_A dev $DEV_B nud permanent
+EOF
+	offloads_off "$NS_A" "$DEV_A" && offloads_off "$NS_B" "$DEV_B"
 }
 
 cleanup() {

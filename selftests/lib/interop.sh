@@ -19,50 +19,67 @@ DEV_RA=veth_ra
 DEV_RB=veth_rb
 GW_ERR=
 
-link() { # NS1 DEV1 NS2 DEV2
-	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
-}
+# Fixed MACs (common.sh has A's and B's): the static neighbours, so that
+# netem's loss drops only segments, need no lookup.
+MAC_RA=02:ed:00:00:01:fe
+MAC_RB=02:ed:00:00:02:fe
 
-addr() { # NS DEV IPV4/LEN IPV6/LEN
-	nsx "$1" ip addr add "$3" dev "$2" &&
-		nsx "$1" ip -6 addr add "$4" dev "$2" nodad &&
-		nsx "$1" ip link set "$2" up
+link() { # NS1 DEV1 MAC1 NS2 DEV2 MAC2
+	ip link add "$2" netns "$1" address "$3" type veth \
+		peer name "$5" netns "$4" address "$6"
 }
 
 offloads() { # NS DEV on|off
 	nsx "$1" ethtool -K "$2" tx "$3" sg "$3" tso "$3" gso "$3" >/dev/null 2>&1
 }
 
-# Static neighbours, so that netem's loss drops only segments.
-neigh() { # NS DEV IP PEER_NS PEER_DEV
-	local mac
-	mac=$(nsx "$4" cat "/sys/class/net/$5/address")
-	nsx "$1" ip neigh replace "$3" lladdr "$mac" dev "$2" nud permanent
-}
-
+# One ip(8) process per namespace (common.sh's ip_batch): each `nsx NS ip`
+# is two program starts, most of a second each on the debug guest.  Static
+# neighbours for both families: no ARP or neighbour discovery to lose, or
+# to wait for while a link-local address is still tentative.
 setup_gateway() {
 	local ns
 	for ns in "$NS_A" "$NS_B" "$NS_R"; do
 		ip netns add "$ns" || return 1
-		nsx "$ns" ip link set lo up || return 1
 	done
-	link "$NS_A" "$DEV_A" "$NS_R" "$DEV_RA" &&
-		link "$NS_R" "$DEV_RB" "$NS_B" "$DEV_B" || return 1
-	addr "$NS_A" "$DEV_A" "$IP_A/24" "$IP6_A/64" &&
-		addr "$NS_R" "$DEV_RA" "$R_A/24" fd00:1::fe/64 &&
-		addr "$NS_R" "$DEV_RB" "$R_B/24" fd00:2::fe/64 &&
-		addr "$NS_B" "$DEV_B" "$IP_B/24" "$IP6_B/64" || return 1
-	nsx "$NS_A" ip route add default via "$R_A" &&
-		nsx "$NS_B" ip route add default via "$R_B" &&
-		nsx "$NS_A" ip -6 route add default via fd00:1::fe &&
-		nsx "$NS_B" ip -6 route add default via fd00:2::fe || return 1
+	link "$NS_A" "$DEV_A" "$MAC_A" "$NS_R" "$DEV_RA" "$MAC_RA" &&
+		link "$NS_R" "$DEV_RB" "$MAC_RB" "$NS_B" "$DEV_B" "$MAC_B" || return 1
+	ip_batch "$NS_A" <<EOF || return 1
+link set lo up
+addr add $IP_A/24 dev $DEV_A
+addr add $IP6_A/64 dev $DEV_A nodad
+link set $DEV_A up
+route add default via $R_A
+route add ::/0 via fd00:1::fe
+neigh replace $R_A lladdr $MAC_RA dev $DEV_A nud permanent
+neigh replace fd00:1::fe lladdr $MAC_RA dev $DEV_A nud permanent
+EOF
+	ip_batch "$NS_R" <<EOF || return 1
+link set lo up
+addr add $R_A/24 dev $DEV_RA
+addr add fd00:1::fe/64 dev $DEV_RA nodad
+addr add $R_B/24 dev $DEV_RB
+addr add fd00:2::fe/64 dev $DEV_RB nodad
+link set $DEV_RA up
+link set $DEV_RB up
+neigh replace $IP_A lladdr $MAC_A dev $DEV_RA nud permanent
+neigh replace $IP_B lladdr $MAC_B dev $DEV_RB nud permanent
+neigh replace $IP6_A lladdr $MAC_A dev $DEV_RA nud permanent
+neigh replace $IP6_B lladdr $MAC_B dev $DEV_RB nud permanent
+EOF
+	ip_batch "$NS_B" <<EOF || return 1
+link set lo up
+addr add $IP_B/24 dev $DEV_B
+addr add $IP6_B/64 dev $DEV_B nodad
+link set $DEV_B up
+route add default via $R_B
+route add ::/0 via fd00:2::fe
+neigh replace $R_B lladdr $MAC_RB dev $DEV_B nud permanent
+neigh replace fd00:2::fe lladdr $MAC_RB dev $DEV_B nud permanent
+EOF
 	nsx "$NS_R" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || return 1
 	offloads "$NS_A" "$DEV_A" off && offloads "$NS_R" "$DEV_RA" off &&
 		offloads "$NS_B" "$DEV_B" off || return 1
-	neigh "$NS_A" "$DEV_A" "$R_A" "$NS_R" "$DEV_RA" &&
-		neigh "$NS_R" "$DEV_RA" "$IP_A" "$NS_A" "$DEV_A" &&
-		neigh "$NS_R" "$DEV_RB" "$IP_B" "$NS_B" "$DEV_B" &&
-		neigh "$NS_B" "$DEV_B" "$R_B" "$NS_R" "$DEV_RB" || return 1
 	# The gateway's own failure (a kernel without tc actions) skips the
 	# whole plan with its message, not as a topology error.
 	GW_ERR=$(EDU_GATEWAY_STATE=$T/gw nsx "$NS_R" "$GATEWAY" add "$DEV_RB" 2>&1) ||
