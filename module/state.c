@@ -76,6 +76,12 @@ static void edu_purge_queues(struct sock *sk)
 		kfree_skb(skb);
 	}
 	edu_ofo_purge(sk);
+	/* the out-of-order segments went back through sock_rfree(): return
+	 * their pages on this CPU now; the socket itself may be freed later,
+	 * on another CPU, when the last segment it sent is (skb_set_owner_w)
+	 */
+	sk_mem_reclaim(sk);
+	edu_memory_settle();
 }
 
 /* The end of a connection, whatever ended it: CLOSED, out of the tables,
