@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * edu_tcp: /proc/edu_tcp, one row per socket of the reader's network
- * namespace (TIME-WAIT remainders and half-open requests included), and /proc/net/edu_tcp_stat,
- * the namespace's counters.  Both formats are documented in
- * Documentation/api.rst and stay stable for scripts.  No kernel pointer is
- * ever printed.
+ * edu_tcp: /proc/net/edu_tcp, one row per socket of a network namespace
+ * (TIME-WAIT remainders and half-open requests included), and
+ * /proc/net/edu_tcp_stat, the namespace's counters.  Both are per
+ * namespace as /proc/net/tcp is: /proc/PID/net/ shows PID's namespace, so
+ * a script can read another namespace's sockets without entering it.
+ * /proc/edu_tcp is a symbolic link to net/edu_tcp, the reader's own.  Both
+ * formats are documented in Documentation/api.rst and stay stable for
+ * scripts.  No kernel pointer is ever printed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
-#include <linux/nsproxy.h>
 #include <net/net_namespace.h>
 #include "edu_tcp.h"
 
@@ -125,7 +127,7 @@ static const struct {
 };
 
 struct edu_proc_iter {
-	struct net	*net;
+	struct seq_net_private p;	/* first: proc_create_net's */
 	int		table, bucket, offset;	/* where the next row is */
 	loff_t		pos;			/* that row's seq_file position */
 };
@@ -164,7 +166,7 @@ static void *edu_proc_start(struct seq_file *m, loff_t *pos)
 	__acquires(&en->lock)
 {
 	struct edu_proc_iter *it = m->private;
-	struct edu_net *en = edu_pernet(it->net);
+	struct edu_net *en = edu_pernet(seq_file_net(m));
 	struct hlist_node *n;
 
 	spin_lock_bh(&en->lock);
@@ -185,7 +187,7 @@ static void *edu_proc_start(struct seq_file *m, loff_t *pos)
 static void *edu_proc_next(struct seq_file *m, void *v, loff_t *pos)
 {
 	struct edu_proc_iter *it = m->private;
-	struct edu_net *en = edu_pernet(it->net);
+	struct edu_net *en = edu_pernet(seq_file_net(m));
 
 	++*pos;
 	if (v == SEQ_START_TOKEN) {
@@ -201,9 +203,7 @@ static void *edu_proc_next(struct seq_file *m, void *v, loff_t *pos)
 static void edu_proc_stop(struct seq_file *m, void *v)
 	__releases(&en->lock)
 {
-	struct edu_proc_iter *it = m->private;
-
-	spin_unlock_bh(&edu_pernet(it->net)->lock);
+	spin_unlock_bh(&edu_pernet(seq_file_net(m))->lock);
 }
 
 static int edu_proc_show(struct seq_file *m, void *v)
@@ -239,33 +239,6 @@ static const struct seq_operations edu_proc_seq_ops = {
 	.show	= edu_proc_show,
 };
 
-static int edu_proc_open(struct inode *inode, struct file *file)
-{
-	struct edu_proc_iter *it;
-
-	it = __seq_open_private(file, &edu_proc_seq_ops, sizeof(*it));
-	if (!it)
-		return -ENOMEM;
-	it->net = get_net(current->nsproxy->net_ns);
-	return 0;
-}
-
-static int edu_proc_release(struct inode *inode, struct file *file)
-{
-	struct seq_file *m = file->private_data;
-	struct edu_proc_iter *it = m->private;
-
-	put_net(it->net);
-	return seq_release_private(inode, file);
-}
-
-static const struct proc_ops edu_proc_ops = {
-	.proc_open	= edu_proc_open,
-	.proc_read	= seq_read,
-	.proc_lseek	= seq_lseek,
-	.proc_release	= edu_proc_release,
-};
-
 static int edu_stat_show(struct seq_file *m, void *v)
 {
 	struct net *net = seq_file_single_net(m);
@@ -280,20 +253,29 @@ static int edu_stat_show(struct seq_file *m, void *v)
 
 int edu_proc_net_init(struct net *net)
 {
-	if (!proc_create_net_single("edu_tcp_stat", 0444, net->proc_net,
-				    edu_stat_show, NULL))
+	if (!proc_create_net("edu_tcp", 0444, net->proc_net, &edu_proc_seq_ops,
+			     sizeof(struct edu_proc_iter)))
 		return -ENOMEM;
+	if (!proc_create_net_single("edu_tcp_stat", 0444, net->proc_net,
+				    edu_stat_show, NULL)) {
+		remove_proc_entry("edu_tcp", net->proc_net);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 void edu_proc_net_exit(struct net *net)
 {
 	remove_proc_entry("edu_tcp_stat", net->proc_net);
+	remove_proc_entry("edu_tcp", net->proc_net);
 }
 
+/* /proc/edu_tcp, where the table has always been: "net" in /proc is itself
+ * a link to self/net, so this reads the reader's namespace, as before.
+ */
 int edu_proc_init(void)
 {
-	if (!proc_create("edu_tcp", 0444, NULL, &edu_proc_ops))
+	if (!proc_symlink("edu_tcp", NULL, "net/edu_tcp"))
 		return -ENOMEM;
 	return 0;
 }

@@ -92,13 +92,11 @@ elif cmd == "fill":
 PY
 
 server_start() { # N [hold]
-	nsx "$NS_B" timeout 60 "$PYTHON" "$T/b.py" "${2:-server}" "$IP_B" "$PORT" "$1" \
+	: >"$T/srv.out"
+	nsx "$NS_B" timeout 60 "$PYTHON" -S "$T/b.py" "${2:-server}" "$IP_B" "$PORT" "$1" \
 		"$T/release" >"$T/srv.out" 2>&1 &
 	BG_PIDS+=($!)
-	for _ in $(seq 1 200); do
-		grep -q '^listening' "$T/srv.out" && return 0
-		sleep 0.05
-	done
+	wait_line "$T/srv.out" listening 200 0.05 && return 0
 	fail "server did not start: $(cat "$T/srv.out")"
 	return 1
 }
@@ -115,13 +113,10 @@ t_tw_buckets() {
 	ov=$(counter "$NS_A" TimeWaitOverflow)
 	cr=$(counter "$NS_A" TimeWaitCreated)
 	server_start 3 || return 1
-	nsx "$NS_A" timeout 30 "$PYTHON" "$T/b.py" clients "$IP_B" "$PORT" 3 ||
+	nsx "$NS_A" timeout 30 "$PYTHON" -S "$T/b.py" clients "$IP_B" "$PORT" 3 ||
 		{ fail "clients failed"; return 1; }
-	for _ in $(seq 1 100); do
-		grep -q '^done' "$T/srv.out" && break
-		sleep 0.1
-	done
-	sleep 0.5
+	wait_line "$T/srv.out" done 100 0.1
+	nap 0.5
 	rows=$(tw_rows "$NS_A")
 	[ "$rows" = 2 ] || { fail "$rows TIME-WAIT rows, expected 2"; return 1; }
 	expect_delta "$NS_A" TimeWaitCreated "$cr" -eq 2; [ $? = 1 ] && return 1
@@ -145,12 +140,12 @@ mem_exact() {
 fill_start() {
 	rm -f "$T/release"
 	server_start 1 hold || return 1
-	nsx "$NS_A" timeout 60 "$PYTHON" "$T/b.py" fill "$IP_B" "$PORT" 1 \
+	nsx "$NS_A" timeout 60 "$PYTHON" -S "$T/b.py" fill "$IP_B" "$PORT" 1 \
 		"$T/release" >"$T/cli.out" 2>&1 &
 	BG_PIDS+=($!)
 	for _ in $(seq 1 200); do
 		grep -q '^filled' "$T/cli.out" && break
-		sleep 0.1
+		nap 0.1
 	done
 	FILLED=$(awk '/^filled/ { print $2, $3 }' "$T/cli.out")
 	[ -n "$FILLED" ] || { fail "no fill: $(cat "$T/cli.out")"; return 1; }
@@ -162,17 +157,14 @@ fill_start() {
 fill_release() {
 	local pages
 	touch "$T/release"
-	for _ in $(seq 1 100); do
-		grep -q '^closed' "$T/cli.out" && grep -q '^done' "$T/srv.out" && break
-		sleep 0.1
-	done
+	wait_line "$T/cli.out" closed 100 0.1 && wait_line "$T/srv.out" done 100 0.1
 	# MemoryPages is exact; /proc/net/protocols shows memory_allocated,
 	# which the kernel settles in per-CPU batches (as TCP's), so a page a
 	# CPU may still owe it, at most, once every page came back
 	for _ in $(seq 1 50); do
 		pages=$(mem_exact)
 		[ "$pages" = 0 ] && [ "$(mem_pages)" -le "$(nproc)" ] && return 0
-		sleep 0.1
+		nap 0.1
 	done
 	fail "MemoryPages $pages, memory column $(mem_pages) after every socket closed, expected 0 (column: at most $(nproc))"
 	return 1

@@ -42,7 +42,7 @@ if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 # A timing failure gets one more try: guests share loaded hosts.
 # Word splitting of EDU_DRILL_ARGS is the point: it holds options.
 # shellcheck disable=SC2086
-timeout -k 5 "${EDU_DRILL_TIMEOUT:-270}" "$PY" tools/edu_drill --retries 1 \
+timeout -k 5 "${EDU_DRILL_TIMEOUT:-270}" "$PY" -S tools/edu_drill --retries 1 \
 	${EDU_DRILL_ARGS:-} "${@:-selftests/drill}"
 rc=$?
 [ "$rc" = 124 ] && echo "# drill: timed out after ${EDU_DRILL_TIMEOUT:-270} s"

@@ -70,7 +70,7 @@ ECHO_PID=$!
 BG_PIDS+=("$ECHO_PID")
 for _ in $(seq 1 100); do
 	grep -q '^listening' "$T/echo.out" && break
-	sleep 0.1
+	nap 0.1
 done
 
 # The protocol's slab caches, "name active_objs" pairs.

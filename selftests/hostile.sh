@@ -71,9 +71,9 @@ ip netns exec "$NS_B" timeout -k 5 900 "$FUZZ" echo -P "$EDU_PROTO" -p $PORT -b 
 	>"$T/echo.out" 2>"$T/echo.err" &
 ECHO_PID=$!
 BG_PIDS+=("$ECHO_PID")
-for _ in $(seq 1 100); do
-	grep -q '^listening' "$T/echo.out" && break
-	sleep 0.1
+for ((i = 0; i < 100; i++)); do
+	first_line "$T/echo.out" listening && break
+	nap 0.1
 done
 
 # declare -A counters of B, before and after the fuzzer
@@ -94,27 +94,21 @@ snap() {
 }
 delta() { echo $(( ${C1[$1]:-0} - ${C0[$1]:-0} )); }
 
-# common.sh's xfer() reads the server's port from srv.out, which may still
-# hold the previous server's until the new one's redirection truncates it:
-# back to back, a transfer could connect to the old port.
-xfer_new() {
-	rm -f "$T/srv.out"
-	xfer "$@"
-}
-
 # echo_client N BYTES: N echo connections through the fuzzed listener.
 echo_client() {
 	nsx "$NS_A" timeout -k 5 $((TO * $1)) "$FUZZ" client -P "$EDU_PROTO" -d "$IP_B" \
 		-p $PORT -n "$1" -z "$2" -T "$TO" -s "$RANDOM" >"$T/client.out" 2>&1
-	local rc=$?
-	grep -E '^conn' "$T/client.out" | sed 's/^/#   echo: /'
-	[ $rc = 0 ] || { fail "echo client exit $rc"; sed 's/^/#   /' "$T/client.out"; }
+	local rc=$? line
+	while IFS= read -r line; do
+		[[ $line == conn* ]] && echo "#   echo: $line"
+	done <"$T/client.out"
+	[ $rc = 0 ] || { fail "echo client exit $rc"; show_file "#   " "$T/client.out"; }
 	return $rc
 }
 
 t_before() {
 	grep -q '^listening' "$T/echo.out" || { fail "echo server did not listen"; return 1; }
-	xfer_new 200000 200000 && echo_client 2 100000
+	xfer 200000 200000 && echo_client 2 100000
 }
 
 DURING_OK=0
@@ -129,7 +123,7 @@ t_fuzz() {
 	local fpid=$!
 	# the legitimate client, all along: transfers and echoes
 	while kill -0 "$fpid" 2>/dev/null; do
-		if xfer_new 100000 100000 >"$T/during.log" 2>&1 && echo_client 1 50000 >>"$T/during.log"; then
+		if xfer 100000 100000 >"$T/during.log" 2>&1 && echo_client 1 50000 >>"$T/during.log"; then
 			DURING_OK=$((DURING_OK + 1))
 		else
 			DURING_FAIL=$((DURING_FAIL + 1))
@@ -162,7 +156,7 @@ t_during() {
 }
 
 t_after() {
-	xfer_new 500000 500000 && echo_client 3 200000
+	xfer 500000 500000 && echo_client 3 200000
 }
 
 # edu_tcp: each malformed class raised its own counter by what was sent
@@ -220,7 +214,7 @@ t_drain() {
 		is_edu || left=$(echo "$left" | awk 'NF && $1 != "TIME-WAIT"')
 		[ -z "$left" ] && break
 		[ $(($(now_ms) - t0)) -gt $((DRAIN * 1000)) ] && break
-		sleep 0.5
+		nap 0.5
 	done
 	if [ -n "$left" ]; then
 		note "B: $(rows_by_state "$NS_B")"

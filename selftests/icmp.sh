@@ -98,7 +98,7 @@ refused() {
 	reject "$1" "$2"
 	rc=$?
 	[ $rc = 0 ] || { [ $rc = 2 ] || fail "nft"; return $rc; }
-	out=$(nsx "$NS_A" timeout -k 5 30 "$PYTHON" "$PROBE" connect "$IP_B" 5000 "$1")
+	out=$(nsx "$NS_A" timeout -k 5 30 "$PYTHON" -S "$PROBE" connect "$IP_B" 5000 "$1")
 	unreject
 	note "protocol $1, $2: $out"
 	read -r word errname ms <<<"$out"
@@ -129,7 +129,7 @@ recverr() {
 	reject "$1" prot-unreachable
 	rc=$?
 	[ $rc = 0 ] || { [ $rc = 2 ] || fail "nft"; return $rc; }
-	out=$(nsx "$NS_A" timeout -k 5 30 "$PYTHON" "$PROBE" connect "$IP_B" 5000 "$1" recverr)
+	out=$(nsx "$NS_A" timeout -k 5 30 "$PYTHON" -S "$PROBE" connect "$IP_B" 5000 "$1" recverr)
 	unreject
 	note "protocol $1 with IP_RECVERR: $(echo "$out" | tr '\n' ' ')"
 	echo "$out" | grep -qx "errqueue errno=ENOPROTOOPT origin=2 type=3 code=2" ||
@@ -157,16 +157,16 @@ t_forged_frag() {
 	peer_cmd cli 10 info || return 1
 	una=$(info_get snd_una) mss=$(info_get mss)
 	oow=$(counter "$NS_A" IcmpOutOfWindow) pu=$(counter "$NS_A" PmtuUpdates)
-	nsx "$NS_B" "$PYTHON" "$PROBE" frag "$IP_A" "$IP_B" "$lport" "$rport" \
+	nsx "$NS_B" "$PYTHON" -S "$PROBE" frag "$IP_A" "$IP_B" "$lport" "$rport" \
 		$((una + 0x40000000)) 1000 "$IP_A" "$EDU_PROTO" >/dev/null || return 1
-	sleep 0.5
+	nap 0.5
 	expect_delta "$NS_A" IcmpOutOfWindow "$oow" -eq 1 || return 1
 	expect_delta "$NS_A" PmtuUpdates "$pu" -eq 0 || return 1
 	peer_cmd cli 10 info || return 1
 	[ "$(info_get mss)" = "$mss" ] || { fail "MSS $mss became $(info_get mss)"; return 1; }
-	nsx "$NS_B" "$PYTHON" "$PROBE" frag "$IP_A" "$IP_B" "$lport" "$rport" \
+	nsx "$NS_B" "$PYTHON" -S "$PROBE" frag "$IP_A" "$IP_B" "$lport" "$rport" \
 		"$una" 1000 "$IP_A" "$EDU_PROTO" >/dev/null || return 1
-	sleep 0.5
+	nap 0.5
 	expect_delta "$NS_A" PmtuUpdates "$pu" -eq 1 || return 1
 	peer_cmd cli 10 info || return 1
 	[ "$(info_get mss)" = 960 ] || { fail "MSS is $(info_get mss), not 960"; return 1; }

@@ -108,9 +108,9 @@ EOF
 	BG_PIDS+=("$pid")
 	for _ in $(seq 1 100); do
 		nsx "$NS_B" ss -ltn | grep -q ":8080 " && break
-		sleep 0.1
+		nap 0.1
 	done
-	got=$(nsx "$NS_A" timeout 60 "$PYTHON" - "$IP_B" "$EDU_PROTO" <<'EOF'
+	got=$(nsx "$NS_A" timeout 60 "$PYTHON" -S - "$IP_B" "$EDU_PROTO" <<'EOF'
 import hashlib, socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, int(sys.argv[2]))
 s.settimeout(50)

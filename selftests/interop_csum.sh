@@ -73,13 +73,13 @@ t_gso_super_segments() {
 
 t_ipv6() {
 	local want got
-	if ! nsx "$NS_A" "$PYTHON" -c "import socket; socket.socket(socket.AF_INET6, socket.SOCK_STREAM, $EDU_PROTO)" 2>/dev/null; then
+	if ! nsx "$NS_A" "$PYTHON" -S -c "import socket; socket.socket(socket.AF_INET6, socket.SOCK_STREAM, $EDU_PROTO)" 2>/dev/null; then
 		SKIP_REASON="edu_tcp has no IPv6 sockets here"
 		return 2
 	fi
 	head -c 1000000 /dev/urandom >"$T/v6blob"
 	want=$(sha256sum <"$T/v6blob" | cut -d' ' -f1)
-	nsx "$NS_B" timeout 60 "$PYTHON" -c '
+	nsx "$NS_B" timeout 60 "$PYTHON" -S -c '
 import socket, sys
 l = socket.socket(socket.AF_INET6, socket.SOCK_STREAM, 6)
 l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -88,7 +88,7 @@ c, _ = l.accept()
 c.sendall(open(sys.argv[1], "rb").read()); c.close()' "$T/v6blob" &
 	BG_PIDS+=($!)
 	sleep 1
-	got=$(nsx "$NS_A" timeout 60 "$PYTHON" -c '
+	got=$(nsx "$NS_A" timeout 60 "$PYTHON" -S -c '
 import hashlib, socket
 s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM, '"$EDU_PROTO"')
 s.settimeout(50); s.connect(("'"$IP6_B"'", 8086))

@@ -39,7 +39,7 @@ tap_plan $NTESTS
 # retransmissions no more than edu_tcp's RetransSegs counted in its
 # namespace, and with loss at least one.
 iperf_verdict() { # CLIENT_JSON SERVER_JSON RETRANS_SEGS WANT_RETRANS
-	"$PYTHON" - "$@" <<'EOF'
+	"$PYTHON" -S - "$@" <<'EOF'
 import json, sys
 cli, srv, segs, want = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
 reports = {}

@@ -73,7 +73,7 @@ err_lines() {
 
 # sock TYPE PROTO: "ok" or the errno name of socket(AF_INET, TYPE, PROTO).
 sock() {
-	"$PYTHON" - "$1" "$2" <<'EOF'
+	"$PYTHON" -S - "$1" "$2" <<'EOF'
 import errno, socket, sys
 t = {"stream": socket.SOCK_STREAM, "dgram": socket.SOCK_DGRAM,
      "seqpacket": socket.SOCK_SEQPACKET}[sys.argv[1]]
@@ -87,7 +87,7 @@ EOF
 
 # A loopback connection with one byte each way, to show the module works.
 loopback_echo() { # PROTO
-	timeout 20 "$PYTHON" - "$1" <<'EOF'
+	timeout 20 "$PYTHON" -S - "$1" <<'EOF'
 import socket, sys
 p = int(sys.argv[1])
 l = socket.socket(socket.AF_INET, socket.SOCK_STREAM, p)
@@ -222,7 +222,7 @@ t_socket_types() {
 # A socket pins the module: rmmod must refuse while it is open.
 t_rmmod_busy() {
 	local out i
-	"$PYTHON" -c '
+	"$PYTHON" -S -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
 s.bind(("127.0.0.1", 0)); s.listen(1)

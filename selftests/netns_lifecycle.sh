@@ -22,7 +22,7 @@ set -u
 NTESTS=13
 require_env $NTESTS
 tap_plan $NTESTS
-INJECT="$PYTHON $LIB_DIR/inject.py"
+INJECT="$PYTHON -S $LIB_DIR/inject.py"
 
 # An established a->b connection; sets B_PORT and A_PORT.
 connect_pair() {
@@ -118,7 +118,7 @@ wait_state() {
 			[ -n "$got" ] && got=$4
 		fi
 		[ "$got" = "$4" ] && return 0
-		sleep 0.05
+		nap 0.05
 	done
 	fail "$2 -> $3 never reached $4 (last: ${got:-none})"
 	return 1
@@ -174,7 +174,7 @@ t_time_wait_visible() {
 		param_set msl_ms 10000 || { fail "cannot set msl_ms"; return 1; }
 	fi
 	make_time_wait || return 1
-	sleep 0.2
+	nap 0.2
 	if is_edu; then
 		row=$(proc_row "$NS_A" "$IP_A:$A_PORT" "$IP_B:$B_PORT")
 		note "A's row: ${row:-none}"
@@ -235,7 +235,7 @@ t_time_wait_expires() {
 		[ -n "$row" ] || break
 		[ "$t_pre" -lt $((t_close + 2 * msl + 5000)) ] ||
 			{ fail "TIME-WAIT still there: $row"; return 1; }
-		sleep 0.05
+		nap 0.05
 	done
 	note "TIME-WAIT gone $((t_post - t_close)) ms after A's close"
 	[ $((t_post - t_close)) -ge $((2 * msl - 20)) ] ||
@@ -259,7 +259,7 @@ t_fin_retransmit() {
 	fi
 	fr=$(counter "$NS_A" FinRetrans)
 	peer_cmd a 10 shutdown wr || return 1
-	sleep 0.5
+	nap 0.5
 	if is_edu; then
 		row=$(proc_row "$NS_A" "$IP_A:$A_PORT" "$IP_B:$B_PORT")
 		note "A while its FIN is lost: ${row:-none}"
@@ -267,7 +267,7 @@ t_fin_retransmit() {
 		[ "${1:-}" = FIN-WAIT-1 ] || { fail "state ${1:-none}, want FIN-WAIT-1"; return 1; }
 		[ "${2:-}" = retrans ] || { fail "timer ${2:-none}, want retrans"; return 1; }
 	fi
-	sleep 0.7
+	nap 0.7
 	unimpair_all
 	peer_cmd b 15 recv_eof 12 || return 1
 	expect_delta "$NS_A" FinRetrans "$fr" -ge 1; [ $? = 1 ] && return 1
@@ -308,7 +308,7 @@ mal_case() {
 		nsx "$NS_A" $INJECT "$k" "$IP_A" "$IP_B" "$sport" "$B_PORT" \
 			"$MAL_SEQ" "$MAL_ACK" | sed 's/^/# /'
 	done
-	sleep 0.3
+	nap 0.3
 	expect_delta "$NS_B" "$name" "$before" -ge "$min"
 	rc=$?
 	[ $rc = 2 ] && SKIP_REASON="kernel TCP has no counter like $name"

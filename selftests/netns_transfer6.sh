@@ -106,14 +106,12 @@ t_dualstack() {
 t_proc_row() {
 	local pid row rc=0
 	is_edu || { SKIP_REASON="EDU_PROTO=6: no /proc/edu_tcp"; return 2; }
+	: >"$T/srv.out"
 	nsx "$NS_B" timeout -k 5 "$TO" "$XFER" -6 -l -q -t "$TO" -a "$IP6_B" \
 		-e 0 7777 >"$T/srv.out" 2>"$T/srv.err" &
 	pid=$!
 	BG_PIDS+=("$pid")
-	for _ in $(seq 1 100); do
-		grep -q '^listening' "$T/srv.out" && break
-		sleep 0.05
-	done
+	wait_line "$T/srv.out" listening 100 0.05
 	row=$(nsx "$NS_B" cat /proc/edu_tcp | awk '$2 == "['"$IP6_B"']:7777"')
 	note "row: $row"
 	case $row in
@@ -137,13 +135,13 @@ IP6_NONE=fd00:200:1::99
 # segment to TARGET seen on DEV (see lib/icmp6_reject.py); its pid in
 # ICMP_PID, its output in $T/icmp.out.
 icmp_start() {
-	nsx "$1" timeout -k 2 60 "$PYTHON" "$LIB_DIR/icmp6_reject.py" "$2" \
+	nsx "$1" timeout -k 2 60 "$PYTHON" -S "$LIB_DIR/icmp6_reject.py" "$2" \
 		"$3" "$4" "$5" "$6" 50 >"$T/icmp.out" 2>"$T/icmp.err" &
 	ICMP_PID=$!
 	BG_PIDS+=("$ICMP_PID")
 	for _ in $(seq 1 100); do
 		grep -q '^ready' "$T/icmp.out" && return 0
-		sleep 0.05
+		nap 0.05
 	done
 	fail "icmp6_reject.py: $(cat "$T/icmp.err")"
 	return 1
@@ -196,7 +194,7 @@ settle() {
 			note "closed after $(($(now_ms) - t0)) ms"
 			return 0
 		fi
-		sleep 0.1
+		nap 0.1
 	done
 	fail "sockets still closing after 10 s:"
 	echo "$rows" | sed 's/^/#   /'

@@ -76,7 +76,7 @@ ECHO_PID=$!
 BG_PIDS+=("$ECHO_PID")
 for _ in $(seq 1 100); do
 	grep -q '^listening' "$T/echo.out" && break
-	sleep 0.1
+	nap 0.1
 done
 
 mkfifo "$T/hold.in"

@@ -36,16 +36,14 @@ tap_plan $NTESTS
 bulk() {
 	local sns=$1 cns=$2 addr=$3 proto=$4 rcvbuf=$5 port spid crc t0 sent recv
 	t0=$(now_ms)
-	nsx "$sns" timeout -k 5 "$TO" "$PYTHON" "$LIB_DIR/bulk.py" serve \
+	: >"$T/srv.out"
+	nsx "$sns" timeout -k 5 "$TO" "$PYTHON" -S "$LIB_DIR/bulk.py" serve \
 		"$addr" "$proto" "$rcvbuf" >"$T/srv.out" 2>"$T/srv.err" &
 	spid=$!
-	for _ in $(seq 1 200); do
-		grep -q '^listening' "$T/srv.out" && break
-		sleep 0.05
-	done
-	port=$(awk '/^listening/ { print $2 }' "$T/srv.out")
+	wait_line "$T/srv.out" listening 200 0.05
+	port=$(word 1 "$LINE")
 	[ -n "$port" ] || { fail "server did not listen"; cat "$T/srv.err"; kill_tree "$spid"; return 1; }
-	nsx "$cns" timeout -k 5 "$TO" "$PYTHON" "$LIB_DIR/bulk.py" send \
+	nsx "$cns" timeout -k 5 "$TO" "$PYTHON" -S "$LIB_DIR/bulk.py" send \
 		"$addr" "$port" "$proto" "$BYTES" >"$T/cli.out" 2>"$T/cli.err"
 	crc=$?
 	wait "$spid"

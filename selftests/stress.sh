@@ -180,7 +180,7 @@ while :; do
 	DRAIN_LEFT=$(conn_rows "$NS_A"; conn_rows "$NS_B")
 	[ -z "$DRAIN_LEFT" ] && break
 	[ $(($(now_ms) - t0)) -gt $((DRAIN * 1000)) ] && break
-	sleep 0.2
+	nap 0.2
 done
 DRAIN_MS=$(($(now_ms) - t0))
 snap C1

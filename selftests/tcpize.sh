@@ -61,7 +61,7 @@ t_mapping() {
 		"$LIB_DIR/sockprobe.py" >"$f" 2>"$T/probe.err"
 	[ "$(probe_get "$f" inet_stream)" = "$PROTO" ] || { fail "quiet: not edu_tcp"; rc=1; }
 	[ ! -s "$T/probe.err" ] || { fail "EDU_TCPIZE_QUIET=1 still printed"; rc=1; }
-	nsx "$NS_A" timeout -k 5 "$TO" "$PYTHON" "$LIB_DIR/sockprobe.py" >"$f" 2>&1
+	nsx "$NS_A" timeout -k 5 "$TO" "$PYTHON" -S "$LIB_DIR/sockprobe.py" >"$f" 2>&1
 	[ "$(probe_get "$f" inet_stream)" = 6 ] ||
 		{ fail "without edu-tcpize: $(probe_get "$f" inet_stream), expected 6"; rc=1; }
 	[ $rc = 0 ] || show_logs probe

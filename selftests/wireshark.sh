@@ -58,10 +58,10 @@ t_capture() {
 		"ip proto $PROTO or ip6 proto $PROTO"
 	for _ in $(seq 1 100); do
 		grep -q "listening on" "$T/dump.err" && break
-		sleep 0.1
+		nap 0.1
 	done
 	fetch_small 4 $PORT4 && fetch_small 6 $PORT6 || return 1
-	sleep 0.5
+	nap 0.5
 	kill -INT "${SRV_PID[dump]}"
 	wait "${SRV_PID[dump]}" 2>/dev/null
 	unset "SRV_PID[dump]"

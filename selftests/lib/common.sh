@@ -15,6 +15,10 @@ EDU_PROTO=${EDU_PROTO:-253}
 export EDU_PROTO
 LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # /usr/bin/python3 first: a pyenv shim is a shell script, slow in a TCG guest.
+# The tests' own python (peers, probes, injectors) runs with -S: it uses
+# the standard library alone, and site's .pth hooks of the host's
+# dist-packages took longer than the rest of a start on the debug guest.
+# Real programs (http.server in programs.sh) start as a user starts them.
 if [ -z "${PYTHON:-}" ]; then
 	if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 fi
@@ -58,6 +62,136 @@ kill_tree() { # PID
 }
 # bash's own clock: no date(1) to start, which costs in a TCG guest
 now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
+
+# nap SECONDS: sleep(1) without starting it: a read that times out on a
+# FIFO nobody writes (held open read-write, so the open does not block).
+# Opened here, once: subshells inherit it.
+NAP_FD=
+mkfifo "$T/nap" && exec {NAP_FD}<>"$T/nap"
+nap() {
+	[ -n "$NAP_FD" ] || { sleep "$1"; return 0; }
+	read -r -t "$1" -u "$NAP_FD" _
+	return 0
+}
+
+# wait_gone PID SECONDS: until PID has exited, or SECONDS have passed.
+wait_gone() {
+	local until=$(($(now_ms) + $2 * 1000))
+	while kill -0 "$1" 2>/dev/null; do
+		[ "$(now_ms)" -lt "$until" ] || return 1
+		nap 0.05
+	done
+}
+
+# first_line FILE WORD: the first line of FILE whose first word is WORD,
+# in $LINE; fails when there is none.
+LINE=
+first_line() {
+	local w
+	LINE=
+	while IFS= read -r LINE; do
+		read -r w _ <<<"$LINE"
+		[ "$w" = "$2" ] && return 0
+	done 2>/dev/null <"$1"
+	LINE=
+	return 1
+}
+
+# wait_line FILE WORD TRIES SECONDS: until FILE has a line whose first word
+# is WORD (in $LINE), trying TRIES times SECONDS apart.
+wait_line() {
+	local i
+	for ((i = 0; i < $3; i++)); do
+		first_line "$1" "$2" && return 0
+		nap "$4"
+	done
+	return 1
+}
+
+# word N LINE: LINE's word N, from 0.
+word() {
+	local -a w
+	read -r -a w <<<"$2"
+	echo "${w[$1]:-}"
+}
+
+# show_file PREFIX FILE...: each line of each FILE, after PREFIX (sed
+# 's/^/PREFIX/' without starting sed).
+show_file() {
+	local prefix=$1 f line
+	shift
+	for f in "$@"; do
+		[ -r "$f" ] || continue
+		while IFS= read -r line || [ -n "$line" ]; do
+			printf '%s%s\n' "$prefix" "$line"
+		done <"$f"
+	done
+}
+
+# ---- another namespace's /proc/net, read without a program ---------------
+#
+# Every program a test starts costs much of a second on the debug guest
+# (KASAN, lockdep and kmemleak under TCG), and reading a counter used to
+# take two (nsenter, awk).  /proc/PID/net/ is PID's namespace's /proc/net,
+# edu_tcp's table (net/edu_tcp) and counters (net/edu_tcp_stat) included,
+# so one sleeping process per namespace, its anchor, lets bash's own read
+# take any of them from here.
+
+declare -A NS_PID
+
+# ns_anchor NS...: start NS's anchor (require_env does it for the
+# namespaces its set-up made; a test that adds one later may call it).
+ns_anchor() {
+	local ns
+	for ns in "$@"; do
+		[ -z "${NS_PID[$ns]:-}" ] || continue
+		nsenter --net="/run/netns/$ns" sleep 100000 </dev/null >/dev/null 2>&1 &
+		NS_PID[$ns]=$!
+	done
+}
+
+ns_anchors_stop() {
+	local ns
+	for ns in "${!NS_PID[@]}"; do
+		kill "${NS_PID[$ns]}" 2>/dev/null
+		wait "${NS_PID[$ns]}" 2>/dev/null
+	done
+	NS_PID=()
+}
+
+# netns_read NS NAME: NS's /proc/net/NAME, whole, in $NET_TEXT (empty if
+# it cannot be read).  Through the anchor once it is in NS (nsenter has
+# entered it: the -ef test, a stat); until then, or without one, by
+# nsenter and cat.
+NET_TEXT=
+netns_read() {
+	local pid=${NS_PID[$1]:-}
+	NET_TEXT=
+	if [ -n "$pid" ] && [ "/proc/$pid/ns/net" -ef "/run/netns/$1" ]; then
+		# read returns 1 at the end of the file, which is the point
+		{ IFS= read -r -d '' NET_TEXT <"/proc/$pid/net/$2"; } 2>/dev/null
+		return 0
+	fi
+	NET_TEXT=$(nsx "$1" cat "/proc/net/$2" 2>/dev/null)
+}
+
+# table_rows NS: the rows of NS's /proc/net/edu_tcp (no header line) in
+# the array ROWS, and the header's column numbers in COL (COL[state]...).
+declare -A COL
+ROWS=()
+table_rows() {
+	local -a names
+	local i
+	netns_read "$1" edu_tcp
+	mapfile -t ROWS <<<"$NET_TEXT"
+	read -r -a names <<<"${ROWS[0]:-}"
+	COL=()
+	for i in "${!names[@]}"; do
+		COL[${names[i]}]=$i
+	done
+	ROWS=("${ROWS[@]:1}")
+	[ -n "${ROWS[*]}" ] || ROWS=()
+}
 SCRIPT_T0=$(now_ms)
 note() { echo "# $*"; }
 # Record why a test failed; the caller then returns 1.
@@ -163,16 +297,16 @@ xfer() {
 	local na=$1 nb=$2 addr=${3:-$IP_B} seed=$((RANDOM + 1)) port spid crc src t0
 	local srv_addr=${XFER_SRV_ADDR:-$addr}
 	t0=$(now_ms)
+	# Emptied here, before the server starts: its own redirection comes
+	# after the fork, and until then the file holds the last server's port.
+	: >"$T/srv.out"
 	nsx "$NS_B" timeout -k 5 "$TO" "${XFER_B:-$XFER}" "${XFER_FLAGS[@]}" "${XFER_SRV_FLAGS[@]}" \
 		-l -q -t "$TO" -a "$srv_addr" \
 		-n "$nb" -e "$na" -s "$seed" 0 >"$T/srv.out" 2>"$T/srv.err" &
 	spid=$!
-	for _ in $(seq 1 200); do
-		grep -q '^listening' "$T/srv.out" && break
-		sleep 0.05
-	done
-	port=$(awk '/^listening/ { print $2 }' "$T/srv.out")
-	[ -n "$port" ] || { fail "server did not listen"; cat "$T/srv.err"; kill_tree "$spid"; return 1; }
+	wait_line "$T/srv.out" listening 200 0.05
+	port=$(word 1 "$LINE")
+	[ -n "$port" ] || { fail "server did not listen"; show_file "" "$T/srv.err"; kill_tree "$spid"; return 1; }
 	nsx "$NS_A" timeout -k 5 "$TO" "${XFER_A:-$XFER}" "${XFER_FLAGS[@]}" "${XFER_CLI_FLAGS[@]}" \
 		-q -t "$TO" -n "$na" -e "$nb" \
 		-s "$seed" "$addr" "$port" >"$T/cli.out" 2>"$T/cli.err"
@@ -180,19 +314,23 @@ xfer() {
 	wait "$spid"
 	src=$?
 	note "A -> $addr: client exit $crc, server exit $src, $(($(now_ms) - t0)) ms"
-	sed 's/^/#   client: /' "$T/cli.out" "$T/cli.err"
-	sed 's/^/#   server: /' "$T/srv.out" "$T/srv.err"
+	show_file "#   client: " "$T/cli.out" "$T/cli.err"
+	show_file "#   server: " "$T/srv.out" "$T/srv.err"
 	if [ "$crc" != 0 ] || [ "$src" != 0 ]; then
 		fail "edu_xfer failed"
 		return 1
 	fi
-	[ "$(awk '/^sent/ { print $2, $3 }' "$T/cli.out")" = \
-		"$(awk '/^recv/ { print $2, $3 }' "$T/srv.out")" ] ||
-		{ fail "A->B digests differ"; return 1; }
-	[ "$(awk '/^sent/ { print $2, $3 }' "$T/srv.out")" = \
-		"$(awk '/^recv/ { print $2, $3 }' "$T/cli.out")" ] ||
-		{ fail "B->A digests differ"; return 1; }
+	# "sent BYTES DIGEST" at one end is "recv BYTES DIGEST" at the other
+	xfer_agree "$T/cli.out" "$T/srv.out" || { fail "A->B digests differ"; return 1; }
+	xfer_agree "$T/srv.out" "$T/cli.out" || { fail "B->A digests differ"; return 1; }
 	return 0
+}
+
+xfer_agree() { # SENDER_OUT RECEIVER_OUT
+	local sent
+	first_line "$1" sent || return 1
+	sent=${LINE#sent }
+	first_line "$2" recv && [ "${LINE#recv }" = "$sent" ]
 }
 
 # ---- topology -------------------------------------------------------------
@@ -246,6 +384,7 @@ cleanup() {
 	for pid in "${BG_PIDS[@]}"; do
 		kill_tree "$pid"
 	done
+	ns_anchors_stop
 	for p in "${!PARAM_SAVED[@]}"; do
 		echo "${PARAM_SAVED[$p]}" >"$PARAM_DIR/$p" 2>/dev/null
 	done
@@ -270,6 +409,7 @@ require_env() { # N [SETUP_FUNCTION]
 	fi
 	trap cleanup EXIT
 	"${2:-setup_pair}" || { cleanup; skip_all "$1" "cannot create network namespaces/veth"; }
+	ns_anchor "$NS_A" "$NS_B" "${EXTRA_NS[@]}"
 }
 
 # ---- module parameters ----------------------------------------------------
@@ -291,20 +431,34 @@ param_restore() { # name
 # ---- counters ---------------------------------------------------------------
 
 # snmp_get NS FILE PREFIX FIELD: /proc/net/snmp style "Prefix: names" then
-# "Prefix: values" lines.
+# "Prefix: values" lines (FILE: /proc/net/snmp, /proc/net/netstat).
 snmp_get() {
-	nsx "$1" cat "$2" 2>/dev/null | awk -v p="$3:" -v f="$4" '
-		$1 == p && !hdr { for (i = 2; i <= NF; i++) col[$i] = i; hdr = 1; next }
-		$1 == p && hdr { if (f in col) print $col[f]; exit }'
+	local line i
+	local -a names=() vals
+	netns_read "$1" "${2#/proc/net/}"
+	while IFS= read -r line; do
+		[[ $line == "$3: "* ]] || continue
+		if [ ${#names[@]} = 0 ]; then
+			read -r -a names <<<"$line"
+			continue
+		fi
+		read -r -a vals <<<"$line"
+		for i in "${!names[@]}"; do
+			[ "${names[i]}" = "$4" ] && { echo "${vals[i]}"; break; }
+		done
+		return 0
+	done <<<"$NET_TEXT"
 }
 
 # counter NS NAME: an edu_tcp_stat counter, or with EDU_PROTO=6 the
 # kernel TCP counter that means the same; empty when there is none.
 counter() {
 	local ns=$1 name=$2
+	local re=$'(^|\n)'"$name"' ([0-9]+)'
 	if is_edu; then
-		nsx "$ns" awk -v n="$name" '$1 == n { print $2 }' /proc/net/edu_tcp_stat 2>/dev/null
-		return
+		netns_read "$ns" edu_tcp_stat
+		[[ $NET_TEXT =~ $re ]] && echo "${BASH_REMATCH[2]}"
+		return 0
 	fi
 	case $name in
 	InSegs | OutSegs | RetransSegs | InErrs | OutRsts | ActiveOpens | \
@@ -345,10 +499,15 @@ expect_delta() {
 # proc_row NS LOCAL REMOTE: "state timer timer_ms" of the row with these
 # addresses (a.b.c.d:port), found by header column names.
 proc_row() {
-	nsx "$1" cat /proc/edu_tcp 2>/dev/null | awk -v l="$2" -v r="$3" '
-		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-		$col["local_address"] == l && $col["remote_address"] == r {
-			print $col["state"], $col["timer"], $col["timer_ms"]; exit }'
+	local row
+	local -a f
+	table_rows "$1"
+	for row in "${ROWS[@]}"; do
+		read -r -a f <<<"$row"
+		[ "${f[COL[local_address]]}" = "$2" ] && [ "${f[COL[remote_address]]}" = "$3" ] || continue
+		echo "${f[COL[state]]} ${f[COL[timer]]} ${f[COL[timer_ms]]}"
+		return 0
+	done
 }
 
 # ---- impairments ------------------------------------------------------------
@@ -432,7 +591,7 @@ peer_start() { # NAME NS
 	# A net against a peer left behind, not a test's time limit: peers
 	# kept across tests (KEEP_PEERS) live several tests long, which on
 	# the debug guest (KASAN and lockdep under TCG) is minutes.
-	nsx "$ns" timeout "${EDU_PEER_LIFETIME:-900}" "$PYTHON" "${PEER_PY:-$LIB_DIR/peer.py}" \
+	nsx "$ns" timeout "${EDU_PEER_LIFETIME:-900}" "$PYTHON" -S "${PEER_PY:-$LIB_DIR/peer.py}" \
 		<"$T/$name.in" >"$T/$name.rep" 2>"$T/$name.err" &
 	PEER_PID[$name]=$!
 	exec {fd}>"$T/$name.in"
@@ -480,8 +639,7 @@ peer_stop_all() {
 		(echo exit >&"$fd") 2>/dev/null
 		exec {fd}>&-
 		# Give it a moment to close its sockets, then make sure.
-		timeout 5 tail --pid="${PEER_PID[$name]}" -f /dev/null 2>/dev/null
-		kill_tree "${PEER_PID[$name]}"
+		wait_gone "${PEER_PID[$name]}" 5 || kill_tree "${PEER_PID[$name]}"
 		wait "${PEER_PID[$name]}" 2>/dev/null
 		fd=${PEER_RFD[$name]}
 		exec {fd}<&-

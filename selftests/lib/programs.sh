@@ -85,23 +85,42 @@ show_logs() { # NAME...: a peer's output, for the reader of a failure
 # edu_listen_row NS PORT: the LISTEN row of /proc/edu_tcp whose local
 # address ends in :PORT (the v4 and v6 forms alike).
 edu_listen_row() {
-	nsx "$1" cat /proc/edu_tcp 2>/dev/null | awk -v p=":$2" '
-		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-		$col["state"] == "LISTEN" && substr($col["local_address"], length($col["local_address"]) - length(p) + 1) == p'
+	local row
+	local -a f
+	table_rows "$1"
+	for row in "${ROWS[@]}"; do
+		read -r -a f <<<"$row"
+		[ "${f[COL[state]]}" = LISTEN ] && [[ ${f[COL[local_address]]} == *":$2" ]] &&
+			echo "$row"
+	done
+	return 0
 }
 
 # kernel_tcp_rows NS PORT: rows of /proc/net/tcp and tcp6 with PORT at
 # either end -- a listener, a connection, a TIME-WAIT: any trace of TCP.
 kernel_tcp_rows() {
-	local hex
-	hex=$(printf '%04X' "$2")
-	nsx "$1" cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v h="$hex" '
-		$1 ~ /^[0-9]+:$/ { n = split($2, l, ":"); m = split($3, r, ":");
-			if (l[n] == h || r[m] == h) print }'
+	local hex file row
+	local -a f
+	printf -v hex '%04X' "$2"
+	for file in tcp tcp6; do
+		netns_read "$1" "$file"
+		while IFS= read -r row; do
+			read -r -a f <<<"$row"
+			[[ ${f[0]:-} =~ ^[0-9]+:$ ]] || continue
+			[[ ${f[1]} == *":$hex" || ${f[2]} == *":$hex" ]] && echo "$row"
+		done <<<"$NET_TEXT"
+	done
+	return 0
 }
 
 kernel_listens() { # NS PORT
-	kernel_tcp_rows "$1" "$2" | awk '$4 == "0A"' | grep -q .
+	local row
+	local -a f
+	while IFS= read -r row; do
+		read -r -a f <<<"$row"
+		[ "${f[3]:-}" = 0A ] && return 0
+	done <<<"$(kernel_tcp_rows "$1" "$2")"
+	return 1
 }
 
 # wait_listen NS PORT NAME: until edu_tcp listens there; a server that
@@ -109,7 +128,7 @@ kernel_listens() { # NS PORT
 # (EDU_PROTO=6: until the kernel's TCP listens.)
 wait_listen() {
 	local ns=$1 port=$2 name=$3 i
-	for i in $(seq 1 300); do
+	for ((i = 1; i <= 300; i++)); do
 		if is_edu; then
 			[ -n "$(edu_listen_row "$ns" "$port")" ] && return 0
 		else
@@ -125,7 +144,7 @@ wait_listen() {
 			show_logs "$name"
 			return 1
 		fi
-		[ "$i" = 300 ] || sleep 0.1
+		[ "$i" = 300 ] || nap 0.1
 	done
 	fail "$name: no LISTEN row (protocol $PROTO) on port $port after 30 s"
 	show_logs "$name"
@@ -134,10 +153,10 @@ wait_listen() {
 
 wait_kernel_listen() { # NS PORT NAME
 	local i
-	for i in $(seq 1 300); do
+	for ((i = 1; i <= 300; i++)); do
 		kernel_listens "$1" "$2" && return 0
 		kill -0 "${SRV_PID[$3]}" 2>/dev/null || break
-		sleep 0.1
+		nap 0.1
 	done
 	fail "$3: no kernel TCP listener on $2"
 	show_logs "$3"
