@@ -24,7 +24,9 @@
 #
 # Runs as root with edu_tcp loaded and veth available (make check's guest).
 # Environment: EDU_DRILL_TIMEOUT (s for all scripts, default 270),
-# EDU_DRILL_ARGS (e.g. "-v" or "--tolerance 0.5").  Arguments: scripts or
+# EDU_DRILL_JOBS (scripts at once, default 2: most of a script's time is
+# spent waiting for the DUT's timers; one that sets module parameters
+# runs alone), EDU_DRILL_ARGS (e.g. "-v" or "--tolerance 0.5").  Arguments: scripts or
 # directories to run instead of selftests/drill.
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
@@ -42,7 +44,7 @@ if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 # A timing failure gets one more try: guests share loaded hosts.
 # Word splitting of EDU_DRILL_ARGS is the point: it holds options.
 # shellcheck disable=SC2086
-timeout -k 5 "${EDU_DRILL_TIMEOUT:-270}" "$PY" -S tools/edu_drill --retries 1 \
+timeout -k 5 "${EDU_DRILL_TIMEOUT:-270}" "$PY" -S tools/edu_drill --retries 1 --jobs "${EDU_DRILL_JOBS:-2}" \
 	${EDU_DRILL_ARGS:-} "${@:-selftests/drill}"
 rc=$?
 [ "$rc" = 124 ] && echo "# drill: timed out after ${EDU_DRILL_TIMEOUT:-270} s"

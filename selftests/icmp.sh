@@ -83,9 +83,11 @@ tap_plan $NTESTS
 # Returns 2 (skip) where the kernel has no nf_tables (the debug guest's).
 reject() {
 	have_nft || { SKIP_REASON="no nf_tables in this kernel"; return 2; }
-	nsx "$NS_B" nft add table ip edu_icmp &&
-		nsx "$NS_B" nft "add chain ip edu_icmp in { type filter hook input priority 0; }" &&
-		nsx "$NS_B" nft add rule ip edu_icmp in ip protocol "$1" reject with icmp type "$2"
+	nsx "$NS_B" nft -f - <<EOF
+add table ip edu_icmp
+add chain ip edu_icmp in { type filter hook input priority 0; }
+add rule ip edu_icmp in ip protocol $1 reject with icmp type $2
+EOF
 }
 
 unreject() { nsx "$NS_B" nft delete table ip edu_icmp 2>/dev/null; }

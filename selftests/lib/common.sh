@@ -539,8 +539,15 @@ impair_rate() { # NS DEV RATE
 	IMPAIRED+=("$1:$2")
 }
 
+# Asked once a script (nft and nf_tables do not come and go).
+HAVE_NFT=
 have_nft() {
-	command -v nft >/dev/null && nsx "$NS_B" nft list tables >/dev/null 2>&1
+	if [ -z "$HAVE_NFT" ]; then
+		HAVE_NFT=no
+		command -v nft >/dev/null && nsx "$NS_B" nft list tables >/dev/null 2>&1 &&
+			HAVE_NFT=yes
+	fi
+	[ "$HAVE_NFT" = yes ]
 }
 
 # lose FROM PERCENT: drop PERCENT% of our protocol's packets sent by
@@ -560,9 +567,11 @@ lose() {
 	have_nft || return 2
 	local rule="ip saddr $saddr ip protocol $EDU_PROTO"
 	[ "$pct" = 100 ] || rule="$rule numgen random mod 100 < $pct"
-	nsx "$to" nft add table ip edu_loss 2>/dev/null
-	nsx "$to" nft "add chain ip edu_loss in { type filter hook prerouting priority -300; }" &&
-		nsx "$to" nft add rule ip edu_loss in $rule drop || return 1
+	nsx "$to" nft -f - <<EOF || return 1
+add table ip edu_loss
+add chain ip edu_loss in { type filter hook prerouting priority -300; }
+add rule ip edu_loss in $rule drop
+EOF
 	IMPAIRED+=("nft:$to")
 }
 
