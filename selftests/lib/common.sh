@@ -141,11 +141,15 @@ declare -A NS_PID
 
 # ns_anchor NS...: start NS's anchor (require_env does it for the
 # namespaces its set-up made; a test that adds one later may call it).
+# It lives as long as a peer may (a script killed before its cleanup must
+# not leave it holding the namespace for a day); netns_read falls back to
+# nsenter once it is gone.
 ns_anchor() {
 	local ns
 	for ns in "$@"; do
 		[ -z "${NS_PID[$ns]:-}" ] || continue
-		nsenter --net="/run/netns/$ns" sleep 100000 </dev/null >/dev/null 2>&1 &
+		nsenter --net="/run/netns/$ns" sleep "${EDU_PEER_LIFETIME:-900}" \
+			</dev/null >/dev/null 2>&1 &
 		NS_PID[$ns]=$!
 	done
 }
