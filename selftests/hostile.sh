@@ -58,6 +58,7 @@ restore_params() {
 }
 if is_edu; then
 	for p in synack_retries=2 msl_ms=1000 orphan_retries=3 retries=5; do
+		param_allowed "${p%=*}" || exit 1
 		OLD_PARAMS[${p%=*}]=$(cat "$PARAM_DIR/${p%=*}")
 		echo "${p#*=}" >"$PARAM_DIR/${p%=*}"
 	done

@@ -418,9 +418,28 @@ require_env() { # N [SETUP_FUNCTION]
 
 # ---- module parameters ----------------------------------------------------
 
+# Parameters are the module's, shared by every namespace, and
+# scripts/guest-run-tests runs tests side by side: it says in
+# EDU_TEST_KIND which kind it took this test for.  A test it runs beside
+# others may set only what that kind allows (a PARAM_TESTS test: timers,
+# retries, offload; a transfer or a TIMING_TESTS test: nothing), so that a
+# test that starts to set something is listed where it belongs.
+PARAMS_OF_PARAM_TESTS="msl_ms syn_retries synack_retries retries orphan_retries offload"
+param_allowed() { # name
+	case "${EDU_TEST_KIND:-alone}" in
+	alone) return 0 ;;
+	param) [[ " $PARAMS_OF_PARAM_TESTS " == *" $1 "* ]] && return 0 ;;
+	esac
+	echo "# FAIL: this test sets parameter $1 while it runs beside other tests" \
+		"(EDU_TEST_KIND=$EDU_TEST_KIND): list it in scripts/guest-run-tests'" \
+		"ALONE_TESTS or PARAM_TESTS" >&2
+	return 1
+}
+
 # Set an edu_tcp parameter, remembering the first old value for cleanup.
 param_set() { # name value
 	local f=$PARAM_DIR/$1
+	param_allowed "$1" || return 1
 	[ -w "$f" ] || return 1
 	[ -n "${PARAM_SAVED[$1]+x}" ] || PARAM_SAVED[$1]=$(cat "$f")
 	echo "$2" >"$f"
